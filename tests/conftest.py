@@ -1,0 +1,41 @@
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from tests import factories
+from users.models import User
+
+SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
+REALDATA_DIR = SHARED_DIR / "realdata"
+CASES_DIR = SHARED_DIR / "cases"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
+    # Each test stores uploads and attachments in its own folder.
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    """A settings administrator."""
+    return factories.settings_administrator_create(username="beheerder", name="Bea Beheer")
+
+
+@pytest.fixture
+def learner(db: None) -> User:
+    """A learner without the settings administrator role."""
+    return factories.user_create(username="leerling", name="Lars Leerling")
+
+
+@pytest.fixture
+def admin_client(client: Client, admin_user: User) -> Client:
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def learner_client(client: Client, learner: User) -> Client:
+    client.force_login(learner)
+    return client
