@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,9 @@ from django.test import Client
 from tests import factories
 from users.models import User
 
-SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
+SHARED_DIR = Path(
+    os.environ.get("LEARNLINQ_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")
+)
 REALDATA_DIR = SHARED_DIR / "realdata"
 CASES_DIR = SHARED_DIR / "cases"
 

@@ -1,0 +1,19 @@
+"""Models of the imports app, one module per sub-domain."""
+
+from imports.models.core import (
+    Activation,
+    ActivationGroup,
+    ImportBatch,
+    RejectedLine,
+    StagedRow,
+    UserField,
+)
+
+__all__ = [
+    "Activation",
+    "ActivationGroup",
+    "ImportBatch",
+    "RejectedLine",
+    "StagedRow",
+    "UserField",
+]
