@@ -47,6 +47,7 @@ def env_list(name: str, default: str) -> list[str]:
 
 # Runtime files of the embedded set-up: database, broker queue, media.
 VAR_DIR = Path(env_str("LEARNLINQ_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
