@@ -1,8 +1,10 @@
 """The Celery application; workers start it with ``celery -A learnlinq worker``."""
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnlinq.settings")
 
@@ -24,3 +26,24 @@ def _create_broker_folders() -> None:
 @app.on_configure.connect
 def _on_configure(**kwargs: object) -> None:
     _create_broker_folders()
+
+
+_heartbeat: Any = None
+
+
+@worker_ready.connect
+def _heartbeat_start(sender: Any = None, **kwargs: object) -> None:
+    # Imported here: the models need Django's app registry, which is ready
+    # only once the worker has started.
+    from learnlinq.workers import HeartbeatThread
+
+    global _heartbeat
+    hostname = getattr(sender, "hostname", None) or "worker"
+    _heartbeat = HeartbeatThread(hostname)
+    _heartbeat.start()
+
+
+@worker_shutdown.connect
+def _heartbeat_stop(**kwargs: object) -> None:
+    if _heartbeat is not None:
+        _heartbeat.stop()

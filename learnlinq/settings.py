@@ -77,6 +77,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ from the web process itself, under runserver and
+    # gunicorn alike, so no separate web server is needed for it.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -126,6 +129,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # One test database per test run, so test runs side by side on one server
+    # do not drop each other's database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
@@ -150,6 +159,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise warns on every start when this folder is missing, which it is
+# until someone runs collectstatic.
+STATIC_ROOT.mkdir(exist_ok=True)
 
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
@@ -157,9 +169,27 @@ MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": env_str(
+            "STATICFILES_STORAGE",
+            "django.contrib.staticfiles.storage.StaticFilesStorage",
+        )
     },
 }
+# Without collectstatic (the embedded set-up), WhiteNoise finds files in the
+# apps' static folders. The Docker image runs collectstatic and turns this off.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+
+# HTTPS settings for a deployment behind a TLS-terminating proxy. All are off
+# by default because the embedded set-up serves plain HTTP on loopback.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    # Trust the proxy's X-Forwarded-Proto only when the proxy sets it and
+    # strips it from clients' requests.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Uploads over this size go to a temporary file instead of memory, so a large
 # ZIP never sits in the web process's memory.
@@ -170,7 +200,8 @@ FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR", "") or None
 # Celery: a file-system broker that needs no server unless CELERY_BROKER_URL
 # is set, for example to redis://localhost:6379/0.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
-CELERY_BROKER_FOLDER = VAR_DIR / "broker"
+# The test suite points a worker process and itself at one folder per test.
+CELERY_BROKER_FOLDER = Path(env_str("CELERY_BROKER_FOLDER", str(VAR_DIR / "broker")))
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -179,6 +210,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
     }
+# The queue tasks go to when no other is named, including the tasks a worker
+# enqueues itself (it resumes unfinished activations when it starts).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Jobs keep their own state in the database, so task results are not stored.
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged after it ran, so a killed worker's task is delivered
@@ -188,11 +222,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Abandoned wizard uploads and the ZIPs of finished imports are deleted hourly.
+CELERY_BEAT_SCHEDULE["attachment-uploads-clean-up"] = {
+    "task": "imports.tasks.attachment_uploads_clean_up_task",
+    "schedule": 60 * 60,
+}
 
 # Import limits.
 IMPORT_MAX_DATA_ROWS = env_int("IMPORT_MAX_DATA_ROWS", 20_000)
 IMPORT_MAX_CSV_BYTES = env_int("IMPORT_MAX_CSV_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_ZIP_BYTES = env_int("IMPORT_MAX_ZIP_BYTES", 2 * 1024**3)
+# Storage for attachments of the whole organisation, in bytes (0 means no quota).
+ATTACHMENT_QUOTA_BYTES = env_int("ATTACHMENT_QUOTA_BYTES", 50 * 1024**3)
+# Wizard uploads older than this many hours belong to abandoned wizards.
+WIZARD_UPLOAD_MAX_AGE_HOURS = env_int("WIZARD_UPLOAD_MAX_AGE_HOURS", 24)
 # Rows written per transaction when an activation creates results.
 ACTIVATION_CHUNK_SIZE = env_int("ACTIVATION_CHUNK_SIZE", 500)
 

@@ -12,4 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("results/", include("results.urls")),
     path("imports/", include("imports.urls")),
+    path("users/", include("users.urls")),
+    path("audit/", include("learnlinq.audit_urls")),
 ]

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from tests import factories
+from tests.worker import celery_broker, celery_worker  # noqa: F401 (fixtures)
 from users.models import User
 
 SHARED_DIR = Path(
@@ -12,6 +13,15 @@ SHARED_DIR = Path(
 )
 REALDATA_DIR = SHARED_DIR / "realdata"
 CASES_DIR = SHARED_DIR / "cases"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: pytest.FixtureRequest) -> None:
+    # The default hasher takes a noticeable fraction of a second per user, and
+    # tests create hundreds of users.
+    settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]
+        "django.contrib.auth.hashers.MD5PasswordHasher"
+    ]
 
 
 @pytest.fixture(autouse=True)

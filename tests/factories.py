@@ -2,11 +2,13 @@
 
 import datetime
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import Group
 
 from imports.models import ImportBatch, StagedRow
+from imports.reading.values import tags_key
 from results.models import ExternalResult
 from users.models import User
 from users.services import settings_administrator_group_ensure
@@ -66,3 +68,27 @@ def staged_row_create(*, batch: ImportBatch, learner: User, **overrides: Any) ->
     }
     fields.update(overrides)
     return StagedRow.objects.create(**fields)
+
+
+def staged_rows_bulk_create(
+    *,
+    batch: ImportBatch,
+    learners: Sequence[User],
+    title: str = "BHV herhaling",
+    tags: Sequence[str] = (),
+    achieved_on: datetime.date = datetime.date(2021, 2, 3),
+) -> list[StagedRow]:
+    """Stage one row per learner in one group, with fresh line numbers."""
+    rows = [
+        StagedRow(
+            batch=batch,
+            learner=learner,
+            line=next(_sequence) + 1,
+            achieved_on=achieved_on,
+            title=title,
+            tags=list(tags),
+            tags_key=tags_key(tags),
+        )
+        for learner in learners
+    ]
+    return StagedRow.objects.bulk_create(rows)

@@ -1,5 +1,10 @@
 """Models of the imports app, one module per sub-domain."""
 
+from imports.models.attachments import (
+    ArchiveEntryOutcome,
+    AttachmentArchive,
+    StagedAttachment,
+)
 from imports.models.core import (
     Activation,
     ActivationGroup,
@@ -11,6 +16,9 @@ from imports.models.core import (
 
 __all__ = [
     "Activation",
+    "ArchiveEntryOutcome",
+    "AttachmentArchive",
+    "StagedAttachment",
     "ActivationGroup",
     "ImportBatch",
     "RejectedLine",

@@ -24,6 +24,10 @@ class ImportBatch(TimeStampedModel):
         FAILED = "failed", _("Rejected")
         DISCARDED = "discarded", _("Discarded")
 
+    class DuplicatePolicy(models.TextChoices):
+        SKIP = "skip", _("List duplicates as not imported")
+        KEEP = "keep", _("Stage duplicates anyway")
+
     FINAL_STATES = frozenset({State.STAGED, State.FAILED, State.DISCARDED})
 
     created_by = models.ForeignKey(
@@ -49,6 +53,14 @@ class ImportBatch(TimeStampedModel):
     fixed_values = models.JSONField(_("fixed values"), default=dict, blank=True)
     passed_column = models.CharField(_("status column"), max_length=255, blank=True)
     passed_values = models.JSONField(_("passed values"), default=list, blank=True)
+    duplicate_policy = models.CharField(
+        _("duplicates"),
+        max_length=10,
+        choices=DuplicatePolicy.choices,
+        default=DuplicatePolicy.SKIP,
+    )
+    # Empty for a CSV file, or for a workbook read from its first sheet.
+    sheet_name = models.CharField(_("sheet"), max_length=255, blank=True)
 
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.QUEUED
@@ -63,6 +75,11 @@ class ImportBatch(TimeStampedModel):
     file_error_code = models.CharField(max_length=64, blank=True)
     file_error_params = models.JSONField(default=dict, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # Rows that repeat another row, a waiting staged row or a result. With
+    # the "skip" policy they are part of rejected_count, with "keep" staged.
+    duplicate_count = models.PositiveIntegerField(_("duplicate rows"), default=0)
+    # The column names as read, for the downloadable report of rejected rows.
+    header = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -177,8 +194,12 @@ class Activation(TimeStampedModel):
         RUNNING = "running", _("Running")
         FINISHED = "finished", _("Finished")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        ROLLED_BACK = "rolled_back", _("Rolled back")
 
-    FINAL_STATES = frozenset({State.FINISHED, State.FAILED})
+    FINAL_STATES = frozenset(
+        {State.FINISHED, State.FAILED, State.CANCELLED, State.ROLLED_BACK}
+    )
 
     batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, related_name="activations"

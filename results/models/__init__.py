@@ -1,5 +1,23 @@
 """Models of the results app, one module per sub-domain."""
 
+from results.models.attachments import AttachmentBlob, ResultAttachment
 from results.models.core import ExternalResult, Result
+from results.models.learning_paths import (
+    ActivityStatus,
+    LearningActivity,
+    LearningPath,
+    Participation,
+    Section,
+)
 
-__all__ = ["ExternalResult", "Result"]
+__all__ = [
+    "ActivityStatus",
+    "AttachmentBlob",
+    "ResultAttachment",
+    "LearningActivity",
+    "LearningPath",
+    "Participation",
+    "Section",
+    "ExternalResult",
+    "Result",
+]

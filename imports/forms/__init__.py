@@ -1,0 +1,1 @@
+"""Forms of the imports app: the import wizard, review and activation."""

@@ -1,0 +1,46 @@
+"""
+The texts of the notifications the imports app sends, keyed by code.
+
+Registered with ``users.notifications`` when the app starts. The parameters
+each text uses are the ones the sending service stores.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from users.notifications import notification_message_register
+
+NOTIFICATION_MESSAGES = {
+    # Sent by activation_create.
+    "activation_started": _(
+        "Activation %(activation)s of import “%(file)s” has started: %(rows)s "
+        "rows in %(groups)s groups."
+    ),
+    # Sent by activation_run when the last chunk is written.
+    "activation_finished": _(
+        "Activation %(activation)s of import “%(file)s” has finished: %(done)s "
+        "of %(rows)s rows are now results in the learners' portfolios."
+    ),
+    # Sent by activation_run on an unexpected error.
+    "activation_failed": _(
+        "Activation %(activation)s of import “%(file)s” failed after %(done)s of "
+        "%(rows)s rows because of an internal error: %(error)s “%(detail)s”. "
+        "The results written so far stay. Retry the activation once the cause "
+        "is fixed."
+    ),
+    # Sent by the staging service when a file has been read.
+    "import_staged": _(
+        "Import “%(file)s” is ready for review: %(staged)s rows staged, "
+        "%(rejected)s rows rejected."
+    ),
+    # Sent by the staging service when a whole file was rejected.
+    "import_failed": _(
+        "Import “%(file)s” was rejected and nothing was staged. Open the import "
+        "to see why and what to correct."
+    ),
+}
+
+
+def notification_messages_register() -> None:
+    """Register every text above. Calling it again changes nothing."""
+    for code, message in NOTIFICATION_MESSAGES.items():
+        notification_message_register(code, message)

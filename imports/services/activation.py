@@ -1,0 +1,684 @@
+"""
+Activation: turning the staged rows of chosen review groups into results.
+
+``activation_create`` runs in the web request or command: it checks the
+choices, claims the rows and enqueues the job. ``activation_run`` runs in a
+Celery worker and writes the results chunk by chunk.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from kombu.exceptions import OperationalError as KombuOperationalError
+
+from imports.models import Activation, ActivationGroup, ImportBatch, StagedRow
+from imports.selectors import GroupKey, ReviewGroup, review_groups
+from imports.services.attachments import (
+    attachments_pending,
+    staged_attachments_activate,
+)
+from learnlinq.audit import audit_record
+from learnlinq.errors import InputRejected
+from learnlinq.models import AuditEvent
+from results.models import ExternalResult, Result
+from results.services import ResultDraft, external_result_create, results_bulk_create
+from results.services.learning_paths import participations_recalculate
+from users.models import User
+from users.services import notification_create
+
+logger = logging.getLogger(__name__)
+
+Mode = Activation.Mode
+State = Activation.State
+
+TITLE_MAX_LENGTH = ExternalResult._meta.get_field("title").max_length or 255
+
+
+# Checking the choices ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The External Result choice after checking: an existing one or a new title."""
+
+    external_result: ExternalResult | None
+    new_title: str
+    new_library_title: str
+
+
+def _keys_unique(keys: Sequence[GroupKey]) -> list[GroupKey]:
+    # Sorted, so two activations that share groups claim them in the same
+    # order and cannot deadlock on PostgreSQL's row locks.
+    return sorted(set(keys), key=lambda key: (key.title, key.tags_key))
+
+
+def _target_check(
+    *,
+    mode: str,
+    external_result: ExternalResult | None,
+    new_title: str,
+    new_library_title: str,
+) -> _Target:
+    """Check the mode and its External Result choice, raising ``InputRejected``."""
+    if mode not in Mode.values:
+        raise InputRejected(
+            "mode_invalid", {"mode": mode, "choices": ", ".join(Mode.values)}
+        )
+    new_title = new_title.strip()
+    new_library_title = new_library_title.strip()
+
+    if mode == Mode.PORTFOLIO:
+        if external_result is not None or new_title or new_library_title:
+            raise InputRejected("target_not_allowed", {"mode": mode})
+        return _Target(None, "", "")
+
+    if mode == Mode.INDIVIDUAL and external_result is not None:
+        # Each group gets its own new External Result, so pointing them all
+        # at one existing entry would be a merge.
+        raise InputRejected("target_not_allowed", {"mode": mode})
+
+    if mode == Mode.MERGE and external_result is None:
+        if not new_title and not new_library_title:
+            raise InputRejected("target_missing")
+        if not new_title:
+            raise InputRejected("title_missing")
+    if external_result is not None and (new_title or new_library_title):
+        raise InputRejected("target_ambiguous")
+
+    for value in (new_title, new_library_title):
+        if len(value) > TITLE_MAX_LENGTH:
+            raise InputRejected(
+                "title_too_long",
+                {"title": value, "length": len(value), "max": TITLE_MAX_LENGTH},
+            )
+    return _Target(external_result, new_title, new_library_title)
+
+
+def _groups_select(
+    *, batch: ImportBatch, keys: Sequence[GroupKey]
+) -> list[ReviewGroup]:
+    """Return the review groups for ``keys``, raising if one is gone or claimed."""
+    if not keys:
+        raise InputRejected("no_groups")
+    if batch.state != ImportBatch.State.STAGED:
+        raise InputRejected(
+            "batch_not_staged", {"batch": batch.pk, "state": batch.state}
+        )
+    if attachments_pending(batch=batch):
+        # Rows activated now would miss the documents still being read.
+        raise InputRejected("attachments_pending", {"batch": batch.pk})
+
+    available = {group.key: group for group in review_groups(batch=batch)}
+    selected = []
+    for key in _keys_unique(keys):
+        group = available.get(key)
+        if group is None:
+            raise InputRejected("group_already_activated", {"title": key.title})
+        selected.append(group)
+    return selected
+
+
+# The overview --------------------------------------------------------------
+
+
+@dataclass
+class OverviewGroup:
+    """One selected review group as the overview lists it."""
+
+    key: GroupKey
+    title: str
+    tags: list[str]
+    rows: int
+    learners: int
+    target: str
+
+
+@dataclass
+class ActivationOverview:
+    """A summary of the activation some choices would start, for confirmation."""
+
+    mode: str
+    groups: list[OverviewGroup]
+    total_rows: int
+    total_learners: int
+    target: str
+    # Selected groups that were activated or deleted since they were chosen.
+    unavailable: list[GroupKey]
+
+
+def _new_target_label(title: str) -> str:
+    return gettext("new: %(title)s") % {"title": title}
+
+
+def _learners_count(*, batch: ImportBatch, keys: Sequence[GroupKey]) -> int:
+    if not keys:
+        return 0
+    selection = Q()
+    for key in keys:
+        selection |= Q(title=key.title, tags_key=key.tags_key)
+    return (
+        StagedRow.objects.filter(selection, batch=batch, activation_group__isnull=True)
+        .aggregate(learners=Count("learner", distinct=True))
+        .get("learners")
+        or 0
+    )
+
+
+def activation_overview(
+    *,
+    batch: ImportBatch,
+    keys: Sequence[GroupKey],
+    mode: str,
+    external_result: ExternalResult | None = None,
+    new_title: str = "",
+    new_library_title: str = "",
+) -> ActivationOverview:
+    """
+    Describe the activation these choices would start, without writing anything.
+
+    Raises ``InputRejected`` for an invalid mode or External Result choice,
+    like ``activation_create``. A selected group that is no longer available
+    is listed in ``unavailable`` instead, so a page can show the overview
+    again after a concurrent activation took a group. Three queries whatever
+    the row count. A learner in several groups counts once in
+    ``total_learners``.
+    """
+    target = _target_check(
+        mode=mode,
+        external_result=external_result,
+        new_title=new_title,
+        new_library_title=new_library_title,
+    )
+    available = {group.key: group for group in review_groups(batch=batch)}
+    selected = _keys_unique(keys)
+    groups = [available[key] for key in selected if key in available]
+    unavailable = [key for key in selected if key not in available]
+
+    if mode == Mode.PORTFOLIO:
+        overall = gettext("portfolio only, no External Result")
+    elif mode == Mode.INDIVIDUAL:
+        overall = gettext("one new External Result per group")
+    elif target.external_result is not None:
+        overall = str(target.external_result)
+    else:
+        overall = _new_target_label(target.new_title)
+
+    rows = []
+    for group in groups:
+        if mode == Mode.INDIVIDUAL:
+            group_target = _new_target_label(target.new_title or group.title)
+        else:
+            group_target = overall
+        rows.append(
+            OverviewGroup(
+                key=group.key,
+                title=group.title,
+                tags=group.tags,
+                rows=group.rows,
+                learners=group.participants,
+                target=group_target,
+            )
+        )
+
+    return ActivationOverview(
+        mode=mode,
+        groups=rows,
+        total_rows=sum(group.rows for group in groups),
+        total_learners=_learners_count(batch=batch, keys=[g.key for g in groups]),
+        target=overall,
+        unavailable=unavailable,
+    )
+
+
+# Starting an activation ----------------------------------------------------
+
+
+def _activation_link(activation: Activation) -> str:
+    return reverse("imports:activation-detail", kwargs={"pk": activation.pk})
+
+
+def _activation_params(
+    activation: Activation, **extra: int | str
+) -> dict[str, object]:
+    params: dict[str, object] = {
+        "activation": activation.pk,
+        "batch": activation.batch_id,
+        "file": activation.batch.original_name,
+        "rows": activation.total_rows,
+    }
+    params.update(extra)
+    return params
+
+
+def _activation_enqueue(activation_id: int) -> None:
+    """
+    Send the activation's task to the broker, or mark it FAILED if that fails.
+
+    Runs after the commit, so raising would not undo the activation. A job
+    that no worker will ever receive is marked FAILED with
+    ``enqueue_failed`` instead, so that it can be retried and its page shows
+    why it does not start.
+    """
+    # imports.tasks imports this module, so the task is looked up at call time.
+    from imports.tasks import activation_run_task
+
+    try:
+        task = activation_run_task.delay(activation_id)
+    except KombuOperationalError as error:
+        logger.exception("Could not enqueue activation %s", activation_id)
+        Activation.objects.filter(pk=activation_id, state=State.QUEUED).update(
+            state=State.FAILED,
+            finished_at=timezone.now(),
+            failure_code="enqueue_failed",
+            # The class name only: a broker error's text can contain its URL.
+            failure_params={"error": type(error).__name__},
+            updated_at=timezone.now(),
+        )
+        return
+
+    # A plain UPDATE of one column: the worker may already be changing the
+    # state of this row, and a save() would overwrite it.
+    Activation.objects.filter(pk=activation_id).update(celery_task_id=task.id)
+    logger.info("Enqueued activation %s as task %s", activation_id, task.id)
+
+
+def _external_results_create(
+    *,
+    mode: str,
+    target: _Target,
+    groups: Sequence[ReviewGroup],
+    created_by: User,
+) -> dict[GroupKey, ExternalResult | None]:
+    """Return the External Result each group's results will point to."""
+    if mode == Mode.PORTFOLIO:
+        return {group.key: None for group in groups}
+
+    if mode == Mode.MERGE:
+        merged = target.external_result or external_result_create(
+            title=target.new_title,
+            library_title=target.new_library_title,
+            created_by=created_by,
+        )
+        return {group.key: merged for group in groups}
+
+    return {
+        group.key: external_result_create(
+            title=target.new_title or group.title,
+            library_title=target.new_library_title,
+            created_by=created_by,
+        )
+        for group in groups
+    }
+
+
+def activation_create(
+    *,
+    batch: ImportBatch,
+    created_by: User,
+    keys: Sequence[GroupKey],
+    mode: str,
+    external_result: ExternalResult | None = None,
+    new_title: str = "",
+    new_library_title: str = "",
+    enqueue: bool = True,
+) -> Activation:
+    """
+    Claim the staged rows of the chosen groups for a new activation and enqueue it.
+
+    1. Check the mode, the External Result choice and the groups before any
+       write, so bad input raises ``InputRejected`` with nothing to undo.
+       Codes: ``mode_invalid``, ``target_missing``, ``title_missing``,
+       ``title_too_long``, ``target_not_allowed``, ``target_ambiguous``,
+       ``no_groups``, ``batch_not_staged``, ``group_already_activated``.
+    2. In one transaction, create the activation, its External Results
+       (merge: one, existing or new; individual: one new per group;
+       portfolio: none) and one activation group per review group.
+    3. Claim each group's rows with a conditional UPDATE (``activation_group
+       IS NULL``). Another administrator may have activated or deleted the
+       group since step 1. A claim that updates no row raises
+       ``group_already_activated`` and rolls everything back. On PostgreSQL
+       the UPDATE's row locks make a second concurrent claim wait, and then
+       it finds the rows taken. Groups are claimed in a fixed order, so two
+       overlapping claims cannot deadlock.
+    4. Store the claimed row counts, record the audit event and notify the
+       administrator.
+    5. Enqueue the job only on commit, so a worker never looks for an
+       activation or rows it cannot see yet. With ``enqueue=False`` nothing
+       is sent, and the caller runs ``activation_run`` itself.
+    """
+    target = _target_check(
+        mode=mode,
+        external_result=external_result,
+        new_title=new_title,
+        new_library_title=new_library_title,
+    )
+    groups = _groups_select(batch=batch, keys=keys)
+
+    with transaction.atomic():
+        activation = Activation.objects.create(
+            batch=batch, created_by=created_by, mode=mode
+        )
+        targets = _external_results_create(
+            mode=mode, target=target, groups=groups, created_by=created_by
+        )
+        activation_groups = ActivationGroup.objects.bulk_create(
+            [
+                ActivationGroup(
+                    activation=activation,
+                    title=group.title,
+                    tags=group.tags,
+                    tags_key=group.key.tags_key,
+                    external_result=targets[group.key],
+                )
+                for group in groups
+            ]
+        )
+
+        for activation_group in activation_groups:
+            claimed = StagedRow.objects.filter(
+                batch=batch,
+                title=activation_group.title,
+                tags_key=activation_group.tags_key,
+                activation_group__isnull=True,
+            ).update(activation_group=activation_group)
+            if claimed == 0:
+                logger.info(
+                    "Activation of import %s stopped: group %r was claimed or "
+                    "deleted meanwhile",
+                    batch.pk,
+                    activation_group.title,
+                )
+                raise InputRejected(
+                    "group_already_activated", {"title": activation_group.title}
+                )
+            activation_group.row_count = claimed
+        ActivationGroup.objects.bulk_update(activation_groups, ["row_count"])
+
+        activation.total_rows = sum(group.row_count for group in activation_groups)
+        activation.save(update_fields=["total_rows", "updated_at"])
+        audit_record(
+            actor=created_by,
+            verb=AuditEvent.Verb.ACTIVATED,
+            target=activation,
+            counts={"rows": activation.total_rows, "groups": len(activation_groups)},
+        )
+        notification_create(
+            recipient=created_by,
+            code="activation_started",
+            params=_activation_params(activation, groups=len(activation_groups)),
+            link=_activation_link(activation),
+        )
+        if enqueue:
+            transaction.on_commit(lambda: _activation_enqueue(activation.pk))
+
+    logger.info(
+        "Created activation %s of import %s: mode %s, %s groups, %s rows, by user %s",
+        activation.pk,
+        batch.pk,
+        mode,
+        len(activation_groups),
+        activation.total_rows,
+        created_by.pk,
+    )
+    return activation
+
+
+def activation_retry(
+    *, activation_id: int, retried_by: User, enqueue: bool = True
+) -> Activation:
+    """
+    Queue a failed activation again, to resume with the rows not yet written.
+
+    Only a FAILED activation can be retried (``activation_not_failed``
+    otherwise). The state change is a conditional UPDATE, so two retries at
+    once enqueue one job. With ``enqueue=False`` nothing is sent, and the
+    caller runs ``activation_run`` itself.
+    """
+    with transaction.atomic():
+        changed = Activation.objects.filter(
+            pk=activation_id, state=State.FAILED
+        ).update(
+            state=State.QUEUED,
+            finished_at=None,
+            failure_code="",
+            failure_params={},
+            updated_at=timezone.now(),
+        )
+        activation = Activation.objects.select_related("batch").get(pk=activation_id)
+        if not changed:
+            raise InputRejected(
+                "activation_not_failed",
+                {"activation": activation.pk, "state": activation.state},
+            )
+        if enqueue:
+            transaction.on_commit(lambda: _activation_enqueue(activation_id))
+
+    logger.info("Activation %s queued again by user %s", activation_id, retried_by.pk)
+    return activation
+
+
+# Running an activation -----------------------------------------------------
+
+
+def _after_chunk(activation: Activation, result_ids: list[int]) -> None:
+    """
+    Run follow-up work for the results of one chunk, inside its transaction.
+
+    Called once per chunk with the ids of the results the chunk wrote (or
+    found written by an earlier run). An exception here rolls the chunk back
+    and fails the activation, so a follow-up step never misses a chunk.
+    """
+    # Portfolio-only results never pass a learning activity.
+    if activation.mode == Mode.PORTFOLIO or not result_ids:
+        return
+    learner_ids = set(
+        Result.objects.filter(pk__in=result_ids).values_list("learner_id", flat=True)
+    )
+    participations_recalculate(learner_ids=learner_ids)
+
+
+def _result_draft(
+    row: StagedRow, group: ActivationGroup, portfolio: bool
+) -> ResultDraft:
+    return ResultDraft(
+        learner_id=row.learner_id,
+        achieved_on=row.achieved_on,
+        achieved_time=row.achieved_time,
+        title=row.title,
+        tags=list(row.tags),
+        external_result_id=None if portfolio else group.external_result_id,
+        portfolio_only=portfolio,
+        source_batch_id=row.batch_id,
+        source_line=row.line,
+        source_result_id=row.result_id,
+    )
+
+
+def _chunk_write(activation: Activation, groups: dict[int, ActivationGroup]) -> int:
+    """
+    Write the next chunk of claimed rows as results and return its row count.
+
+    Rows are locked (PostgreSQL) or the transaction holds SQLite's write lock
+    from its start, so a second worker running the same activation waits
+    and then takes the following rows instead of the same ones.
+    """
+    portfolio = activation.mode == Mode.PORTFOLIO
+    with transaction.atomic():
+        # A cancelled activation stops here, after the chunk that was running
+        # when it was cancelled.
+        running = Activation.objects.filter(pk=activation.pk, state=State.RUNNING)
+        if not running.exists():
+            logger.info("Activation %s is no longer running; stopping", activation.pk)
+            return 0
+        rows = list(
+            StagedRow.objects.select_for_update()
+            .filter(activation_group__activation=activation, activated_at__isnull=True)
+            .order_by("id")[: settings.ACTIVATION_CHUNK_SIZE]
+        )
+        if not rows:
+            return 0
+
+        drafts = [
+            # The query above only returns claimed rows, so the group is set.
+            _result_draft(row, groups[cast(int, row.activation_group_id)], portfolio)
+            for row in rows
+        ]
+        result_ids = results_bulk_create(drafts=drafts)
+        staged_attachments_activate(
+            row_ids=[row.pk for row in rows], result_ids=result_ids
+        )
+
+        marked = StagedRow.objects.filter(
+            pk__in=[row.pk for row in rows], activated_at__isnull=True
+        ).update(activated_at=timezone.now())
+        Activation.objects.filter(pk=activation.pk).update(
+            done_rows=F("done_rows") + marked, updated_at=timezone.now()
+        )
+        _after_chunk(activation, result_ids)
+
+    logger.info(
+        "Activation %s wrote a chunk of %s rows (lines %s to %s)",
+        activation.pk,
+        marked,
+        rows[0].line,
+        rows[-1].line,
+    )
+    return len(rows)
+
+
+def _activation_finish(activation: Activation) -> None:
+    finished = Activation.objects.filter(pk=activation.pk, state=State.RUNNING).update(
+        state=State.FINISHED, finished_at=timezone.now(), updated_at=timezone.now()
+    )
+    activation.refresh_from_db()
+    if not finished:
+        # Another run of the same activation finished it first and sent the
+        # notification, or the activation was cancelled meanwhile.
+        logger.info(
+            "Activation %s is %s; not marking it finished",
+            activation.pk,
+            activation.state,
+        )
+        return
+
+    notification_create(
+        recipient=activation.created_by,
+        code="activation_finished",
+        params=_activation_params(activation, done=activation.done_rows),
+        link=_activation_link(activation),
+    )
+    logger.info(
+        "Finished activation %s: %s of %s rows written",
+        activation.pk,
+        activation.done_rows,
+        activation.total_rows,
+    )
+
+
+# Characters of the error text kept with a failure; enough for a database
+# message, short enough for a notification.
+FAILURE_DETAIL_MAX_LENGTH = 300
+
+
+def _activation_fail(activation: Activation, error: Exception) -> None:
+    # The error's class and text go into the failure and the notification, so
+    # the administrator reads why it failed without access to the server log.
+    reason = {
+        "error": type(error).__name__,
+        "detail": str(error)[:FAILURE_DETAIL_MAX_LENGTH],
+    }
+    failed = Activation.objects.filter(
+        pk=activation.pk, state__in=[State.QUEUED, State.RUNNING]
+    ).update(
+        state=State.FAILED,
+        finished_at=timezone.now(),
+        failure_code="unexpected_error",
+        failure_params=reason,
+        updated_at=timezone.now(),
+    )
+    activation.refresh_from_db()
+    if not failed:
+        return
+    notification_create(
+        recipient=activation.created_by,
+        code="activation_failed",
+        params=_activation_params(activation, done=activation.done_rows, **reason),
+        link=_activation_link(activation),
+    )
+
+
+def activation_run(*, activation_id: int) -> Activation:
+    """
+    Write the claimed rows of an activation as results, one chunk at a time.
+
+    1. A finished or failed activation is a logged no-op, because a
+       redelivered task must not run it again.
+    2. Mark it RUNNING with a conditional UPDATE from QUEUED or RUNNING, so a
+       run that lost a race with a failure does nothing. RUNNING is accepted
+       because a worker killed half-way leaves it so, and its redelivered
+       task resumes the job.
+    3. Write chunks of ``ACTIVATION_CHUNK_SIZE`` rows, each in its own
+       transaction that creates the results, marks the rows activated and
+       adds to ``done_rows``. Progress is visible to other connections after
+       every chunk, and a crash loses at most the chunk in flight. The
+       unique source-line constraint keeps a repeated chunk from writing any
+       result twice.
+    4. When no claimed row is left, mark it FINISHED and notify the
+       administrator.
+
+    An unexpected error marks the activation FAILED with a failure code and
+    notifies the administrator. Results of chunks already committed stay,
+    and ``activation_retry`` continues with the remaining rows. Activation
+    creates results only and never enrols a learner in anything.
+    """
+    activation = Activation.objects.select_related("batch", "created_by").get(
+        pk=activation_id
+    )
+    if activation.is_final:
+        logger.info(
+            "Activation %s is already %s; nothing to run",
+            activation.pk,
+            activation.state,
+        )
+        return activation
+
+    now = timezone.now()
+    started = Activation.objects.filter(
+        pk=activation.pk, state__in=[State.QUEUED, State.RUNNING]
+    ).update(
+        state=State.RUNNING,
+        # A resumed run keeps the time the job first started.
+        started_at=Coalesce("started_at", Value(now)),
+        updated_at=now,
+    )
+    if not started:
+        activation.refresh_from_db()
+        logger.info(
+            "Activation %s became %s before it ran", activation.pk, activation.state
+        )
+        return activation
+    logger.info(
+        "Running activation %s of import %s: %s rows",
+        activation.pk,
+        activation.batch_id,
+        activation.total_rows,
+    )
+
+    groups = {group.pk: group for group in activation.groups.all()}
+    try:
+        while _chunk_write(activation, groups):
+            pass
+        _activation_finish(activation)
+    except Exception as error:
+        logger.exception("Activation %s failed", activation.pk)
+        _activation_fail(activation, error)
+    return activation

@@ -1,0 +1,333 @@
+"""
+The activation wizard and the activation pages.
+
+The wizard keeps the selected group keys and the choices made so far in the
+session, keyed by import, so two imports can be activated in two tabs.
+Steps: mode, target (merge only) and overview. The overview's POST activates.
+"""
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from imports.forms.activation import (
+    MODE_EXPLANATIONS,
+    ActivateForm,
+    ModeForm,
+    TargetForm,
+)
+from imports.messages import activation_error_message
+from imports.models import Activation, ImportBatch
+from imports.selectors import GroupKey, review_groups
+from imports.services.activation import activation_create, activation_overview
+from imports.services.recovery import activation_worker_missing
+from imports.views.review import activation_session_key
+from learnlinq.errors import InputRejected
+from learnlinq.permissions import (
+    object_for_administrator,
+    settings_administrator_required,
+)
+from results.models import ExternalResult
+
+logger = logging.getLogger(__name__)
+
+MODE, TARGET, OVERVIEW = "mode", "target", "overview"
+ACTIVATIONS_PAGE_SIZE = 25
+
+
+def selected_keys(request: HttpRequest, batch: ImportBatch) -> list[GroupKey]:
+    """Return the group keys chosen on the review page for this import."""
+    stored = request.session.get(activation_session_key(batch.pk)) or []
+    return [GroupKey(title=title, tags_key=tags_key) for title, tags_key in stored]
+
+
+def choices_session_key(batch_id: int) -> str:
+    return activation_session_key(batch_id) + ":choices"
+
+
+def stored_choices(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+    return dict(request.session.get(choices_session_key(batch.pk)) or {})
+
+
+def choices_store(request: HttpRequest, batch: ImportBatch, **choices: Any) -> None:
+    request.session[choices_session_key(batch.pk)] = {
+        **stored_choices(request, batch),
+        **choices,
+    }
+
+
+def post_data(request: HttpRequest) -> Any:
+    """Return the POST data to bind a form to, or None on GET."""
+    # An empty POST must still bind the form, so ``request.POST or None``
+    # would not do: the Activate button posts no fields.
+    return request.POST if request.method == "POST" else None
+
+
+def step_url(batch: ImportBatch, step: str) -> str:
+    return reverse("imports:activate", kwargs={"pk": batch.pk}) + "?step=" + step
+
+
+@settings_administrator_required
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest, pk: int) -> HttpResponse:
+    """
+    Walk the administrator through mode, target and overview, then activate.
+
+    Without selected groups in the session (a bookmarked or expired wizard)
+    the page sends the administrator back to the review page.
+    """
+    batch = object_for_administrator(request, ImportBatch.objects.all(), pk=pk)
+    keys = selected_keys(request, batch)
+    if not keys:
+        messages.warning(request, _("Select the groups to activate first."))
+        return redirect("imports:review", pk=batch.pk)
+
+    groups = selected_groups(batch, keys)
+    step = request.GET.get("step", MODE)
+    choices = stored_choices(request, batch)
+    if step not in (MODE, TARGET, OVERVIEW) or (step != MODE and "mode" not in choices):
+        step = MODE
+
+    if step == MODE:
+        return mode_step(request, batch, groups, choices)
+    if step == TARGET:
+        return target_step(request, batch, groups, choices)
+    return overview_step(request, batch, keys, groups, choices)
+
+
+def selected_groups(batch: ImportBatch, keys: list[GroupKey]) -> list[Any]:
+    """Return the review groups of ``keys`` that are still unclaimed, in key order."""
+    wanted = set(keys)
+    by_key = {
+        group.key: group for group in review_groups(batch=batch) if group.key in wanted
+    }
+    return [by_key[key] for key in keys if key in by_key]
+
+
+def mode_step(
+    request: HttpRequest, batch: ImportBatch, groups: list[Any], choices: dict[str, Any]
+) -> HttpResponse:
+    form = ModeForm(post_data(request), initial={"mode": choices.get("mode")})
+    if request.method == "POST" and form.is_valid():
+        mode = form.cleaned_data["mode"]
+        choices_store(request, batch, mode=mode)
+        # NOTE: individual mode has no target step, because activation_create
+        # takes one target for all groups. Each group gets a new External
+        # Result named after its title; an existing one cannot be chosen per
+        # group yet.
+        next_step = TARGET if mode == Activation.Mode.MERGE else OVERVIEW
+        return redirect(step_url(batch, next_step))
+
+    modes = [
+        (choice, MODE_EXPLANATIONS[Activation.Mode(choice.data["value"])])
+        for choice in form["mode"]
+    ]
+    return render(
+        request,
+        "imports/activation/mode.html",
+        wizard_context(batch, groups, MODE, form=form, modes=modes),
+    )
+
+
+def target_step(
+    request: HttpRequest, batch: ImportBatch, groups: list[Any], choices: dict[str, Any]
+) -> HttpResponse:
+    first_title = groups[0].title if groups else ""
+    initial = {
+        "target": TargetForm.EXISTING
+        if choices.get("external_result")
+        else TargetForm.NEW,
+        "external_result": choices.get("external_result"),
+        "new_title": choices.get("new_title") or first_title,
+        "new_library_title": choices.get("new_library_title") or first_title,
+    }
+    form = TargetForm(post_data(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        external_result = form.cleaned_data["external_result"]
+        choices_store(
+            request,
+            batch,
+            external_result=external_result.pk if external_result else None,
+            new_title=form.cleaned_data["new_title"],
+            new_library_title=form.cleaned_data["new_library_title"],
+        )
+        return redirect(step_url(batch, OVERVIEW))
+
+    return render(
+        request,
+        "imports/activation/target.html",
+        wizard_context(batch, groups, TARGET, form=form),
+    )
+
+
+def overview_step(
+    request: HttpRequest,
+    batch: ImportBatch,
+    keys: list[GroupKey],
+    groups: list[Any],
+    choices: dict[str, Any],
+) -> HttpResponse:
+    mode = choices["mode"]
+    merge = mode == Activation.Mode.MERGE
+    external_result = None
+    if merge and choices.get("external_result"):
+        external_result = ExternalResult.objects.filter(
+            pk=choices["external_result"]
+        ).first()
+    # Only merge mode has a target step; the other modes pass no target.
+    new_title = choices.get("new_title", "") if merge else ""
+    new_library_title = choices.get("new_library_title", "") if merge else ""
+    if merge and external_result is None and not new_title:
+        return redirect(step_url(batch, TARGET))
+
+    form = ActivateForm(post_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            activation = activation_create(
+                batch=batch,
+                created_by=request.user,  # type: ignore[arg-type]
+                keys=keys,
+                mode=mode,
+                external_result=external_result,
+                new_title=new_title,
+                new_library_title=new_library_title,
+            )
+        except InputRejected as error:
+            logger.info(
+                "Activation of batch %s rejected for user %s: %s",
+                batch.pk,
+                request.user.pk,
+                error.code,
+            )
+            form.add_error(None, activation_error_message(error.code, error.params))
+        else:
+            request.session.pop(activation_session_key(batch.pk), None)
+            request.session.pop(choices_session_key(batch.pk), None)
+            messages.success(request, _("Activation started"))
+            return redirect("imports:activation-detail", pk=activation.pk)
+
+    try:
+        overview = activation_overview(
+            batch=batch,
+            keys=keys,
+            mode=mode,
+            external_result=external_result,
+            new_title=new_title,
+            new_library_title=new_library_title,
+        )
+    except InputRejected as error:
+        overview = None
+        if not form.errors:
+            form.add_error(None, activation_error_message(error.code, error.params))
+    if overview is not None and overview.unavailable:
+        # Groups activated or deleted elsewhere since the review are dropped
+        # from the selection. The page names them, and Activate then starts
+        # with the groups that are left.
+        remaining = [key for key in keys if key not in set(overview.unavailable)]
+        request.session[activation_session_key(batch.pk)] = [
+            [key.title, key.tags_key] for key in remaining
+        ]
+    return render(
+        request,
+        "imports/activation/overview.html",
+        wizard_context(
+            batch,
+            groups,
+            OVERVIEW,
+            form=form,
+            overview=overview,
+            mode_label=Activation.Mode(mode).label,
+            back_url=step_url(batch, TARGET if merge else MODE),
+        ),
+    )
+
+
+def wizard_context(
+    batch: ImportBatch, groups: list[Any], step: str, **extra: Any
+) -> dict[str, Any]:
+    steps = [
+        (MODE, _("Mode")),
+        (TARGET, _("External Result")),
+        (OVERVIEW, _("Overview")),
+    ]
+    return {
+        "batch": batch,
+        "groups": groups,
+        "step": step,
+        "steps": steps,
+        "step_index": [name for name, _label in steps].index(step),
+        "mode_url": step_url(batch, MODE),
+        "target_url": step_url(batch, TARGET),
+        **extra,
+    }
+
+
+@require_GET
+@settings_administrator_required
+def activation_list(request: HttpRequest) -> HttpResponse:
+    """List activations: queued and running first, then finished ones."""
+    activations = Activation.objects.select_related("batch", "created_by").order_by(
+        "-created_at", "-id"
+    )
+    pending = [item for item in activations.exclude(state__in=Activation.FINAL_STATES)]
+    finished = Paginator(
+        activations.filter(state__in=Activation.FINAL_STATES), ACTIVATIONS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "imports/activation/list.html",
+        {"pending": pending, "page_obj": finished},
+    )
+
+
+@require_GET
+@settings_administrator_required
+def activation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one activation: its groups, targets, progress and outcome."""
+    activation = object_for_administrator(
+        request,
+        Activation.objects.select_related("batch", "created_by"),
+        pk=pk,
+    )
+    groups = activation.groups.select_related("external_result").order_by("title", "id")
+    return render(
+        request,
+        "imports/activation/detail.html",
+        {
+            "activation": activation,
+            "groups": groups,
+            "worker_missing": activation_worker_missing(activation=activation),
+            "failure": (
+                activation_error_message(
+                    activation.failure_code, activation.failure_params
+                )
+                if activation.failure_code
+                else ""
+            ),
+        },
+    )
+
+
+@require_GET
+@settings_administrator_required
+def activation_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Return an activation's progress for the pages that poll it."""
+    activation = object_for_administrator(request, Activation.objects.all(), pk=pk)
+    return JsonResponse(
+        {
+            "state": activation.state,
+            "state_label": str(activation.get_state_display()),
+            "done": activation.done_rows,
+            "total": activation.total_rows,
+            "percent": activation.progress_percent,
+            "is_final": activation.is_final,
+            "worker_missing": activation_worker_missing(activation=activation),
+        }
+    )

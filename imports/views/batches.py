@@ -1,0 +1,140 @@
+"""Pages of one import and the list of imports: state, counts, rejected lines."""
+
+import logging
+from pathlib import Path
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from imports.forms.wizard import user_field_display
+from imports.messages import file_error_message, rejection_message, warning_message
+from imports.models import AttachmentArchive, ImportBatch
+from imports.services.report import rejected_lines_csv
+from imports.views.attachments import archive_status_payload
+from learnlinq.permissions import (
+    object_for_administrator,
+    settings_administrator_required,
+)
+
+logger = logging.getLogger(__name__)
+
+BATCHES_PAGE_SIZE = 25
+REJECTED_PAGE_SIZE = 50
+
+
+@require_GET
+@settings_administrator_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    """List every import, newest first, with its state and counts."""
+    batches = ImportBatch.objects.select_related("created_by").order_by(
+        "-created_at", "-id"
+    )
+    page = Paginator(batches, BATCHES_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "imports/batch_list.html", {"page_obj": page})
+
+
+@require_GET
+@settings_administrator_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one import: file, settings, state, counts, warnings, rejected lines."""
+    batch = object_for_administrator(
+        request, ImportBatch.objects.select_related("created_by"), pk=pk
+    )
+
+    rejected = Paginator(
+        batch.rejected_lines.order_by("line").only("line", "code", "params", "values"),
+        REJECTED_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    rejected_rows = [
+        {
+            "line": rejected_line.line,
+            "message": rejection_message(rejected_line.code, rejected_line.params),
+            "values": rejected_line.values,
+        }
+        for rejected_line in rejected
+    ]
+
+    return render(
+        request,
+        "imports/batch_detail.html",
+        {
+            "batch": batch,
+            "user_field_label": user_field_display(batch.user_field),
+            "file_error": batch_file_error(batch),
+            "warnings": batch_warnings(batch),
+            "rejected_page": rejected,
+            "rejected_rows": rejected_rows,
+            "page_obj": rejected,
+        },
+    )
+
+
+@require_GET
+@settings_administrator_required
+def batch_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Return the import's state and counts for the detail page to poll."""
+    batch = object_for_administrator(request, ImportBatch.objects.all(), pk=pk)
+    return JsonResponse(
+        {
+            "state": batch.state,
+            "state_label": str(batch.get_state_display()),
+            "is_final": batch.is_final,
+            "rows_read": batch.rows_read,
+            "staged": batch.staged_count,
+            "rejected": batch.rejected_count,
+            "not_passed": batch.not_passed_count,
+            "file_error": batch_file_error(batch),
+            "attachments": archive_status_payload(
+                AttachmentArchive.objects.filter(batch=batch).first()
+            ),
+        }
+    )
+
+
+@require_GET
+@settings_administrator_required
+def rejected_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """Stream the rejected lines as CSV, so they can be corrected and imported again."""
+    batch = object_for_administrator(request, ImportBatch.objects.all(), pk=pk)
+    stem = Path(batch.original_name).stem or "import"
+    filename = _("%(name)s-rejected.csv") % {"name": stem}
+
+    logger.info(
+        "Rejected lines of batch %s downloaded by user %s", batch.pk, request.user.pk
+    )
+    response = StreamingHttpResponse(
+        rejected_lines_csv(batch=batch), content_type="text/csv; charset=utf-8"
+    )
+    # content_disposition_header adds filename* for names with non-ASCII text.
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=filename
+    )
+    return response
+
+
+def batch_file_error(batch: ImportBatch) -> str:
+    """Return the translated whole-file fault of a failed import, or ''."""
+    if not batch.file_error_code:
+        return ""
+    return file_error_message(batch.file_error_code, batch.file_error_params)
+
+
+def batch_warnings(batch: ImportBatch) -> list[str]:
+    """
+    Return the import's stored notices as translated sentences.
+
+    Each stored warning is a code with parameters and an optional line, the
+    same shape as a reading notice.
+    """
+    texts = []
+    for warning in batch.warnings or []:
+        code = warning.get("code", "")
+        params = dict(warning.get("params") or {})
+        if warning.get("line") is not None:
+            params.setdefault("line", warning["line"])
+        texts.append(warning_message(code, params))
+    return texts

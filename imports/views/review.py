@@ -1,0 +1,121 @@
+"""The review page: staged rows grouped by title and tags, delete and activate."""
+
+import logging
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from imports.forms.review import (
+    ReviewActionForm,
+    ReviewSearchForm,
+    group_key_decode,
+    group_key_encode,
+)
+from imports.models import ImportBatch
+from imports.selectors import GroupKey, review_group_rows, review_groups
+from imports.services.review import staged_rows_delete
+from learnlinq.permissions import (
+    object_for_administrator,
+    settings_administrator_required,
+)
+
+logger = logging.getLogger(__name__)
+
+GROUPS_PAGE_SIZE = 100
+ROWS_PAGE_SIZE = 50
+
+
+def activation_session_key(batch_id: int) -> str:
+    """Return the session key under which the activation wizard finds its groups."""
+    return f"imports:activation:{batch_id}"
+
+
+@settings_administrator_required
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """
+    List the import's review groups, and delete or activate a selection.
+
+    The page issues a fixed number of queries whatever the row count: the
+    groups come counted from the database and only one group's rows are
+    loaded, one page at a time.
+    """
+    batch = object_for_administrator(request, ImportBatch.objects.all(), pk=pk)
+
+    action_form = ReviewActionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if action_form.is_valid():
+            return review_action(request, batch, action_form)
+        for error in action_form.non_field_errors():
+            messages.error(request, str(error))
+        return redirect(request.get_full_path())
+
+    search_form = ReviewSearchForm(request.GET)
+    search = search_form.cleaned_data["q"] if search_form.is_valid() else ""
+    groups = review_groups(batch=batch, search=search)
+    groups_page = Paginator(groups, GROUPS_PAGE_SIZE).get_page(request.GET.get("page"))
+
+    expanded_key = group_key_decode(request.GET.get("group", ""))
+    expanded_rows = None
+    if expanded_key is not None:
+        expanded_rows = Paginator(
+            review_group_rows(batch=batch, key=expanded_key), ROWS_PAGE_SIZE
+        ).get_page(request.GET.get("rows_page"))
+
+    return render(
+        request,
+        "imports/review.html",
+        {
+            "batch": batch,
+            "search_form": search_form,
+            "search": search,
+            "groups": [(group, group_key_encode(group.key)) for group in groups_page],
+            "page_obj": groups_page,
+            "query_prefix": urlencode({"q": search}) + "&" if search else "",
+            "total_rows": sum(group.rows for group in groups),
+            "expanded_key": expanded_key,
+            "expanded_value": group_key_encode(expanded_key) if expanded_key else "",
+            "expanded_rows": expanded_rows,
+            "expanded_query": (
+                urlencode({"q": search, "group": group_key_encode(expanded_key)}) + "&"
+                if expanded_key
+                else ""
+            ),
+        },
+    )
+
+
+def review_action(
+    request: HttpRequest, batch: ImportBatch, form: ReviewActionForm
+) -> HttpResponse:
+    """Carry out a valid POST of the review page and redirect."""
+    action = form.cleaned_data["action"]
+    keys: list[GroupKey] = form.cleaned_data["groups"]
+
+    if action == ReviewActionForm.ACTIVATE:
+        request.session[activation_session_key(batch.pk)] = [
+            [key.title, key.tags_key] for key in keys
+        ]
+        return redirect("imports:activate", pk=batch.pk)
+
+    if action == ReviewActionForm.DELETE_GROUPS:
+        deleted = staged_rows_delete(batch=batch, keys=keys, deleted_by=request.user)  # type: ignore[arg-type]
+    else:
+        deleted = staged_rows_delete(
+            batch=batch,
+            row_ids=form.cleaned_data["rows"],
+            deleted_by=request.user,  # type: ignore[arg-type]
+        )
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s staged row deleted.", "%(count)s staged rows deleted.", deleted
+        )
+        % {"count": deleted},
+    )
+    return redirect(request.get_full_path())

@@ -1,0 +1,369 @@
+"""The import wizard: upload a results file, map its columns, confirm."""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.storage import FileSystemStorage
+from django.db import transaction
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from formtools.wizard.views import SessionWizardView
+
+from imports.forms.wizard import (
+    ConfirmForm,
+    MappingForm,
+    UploadForm,
+    file_bytes,
+    import_settings_build,
+    setting_display,
+    user_field_display,
+)
+from imports.messages import file_error_message, warning_message
+from imports.models import ImportBatch
+from imports.services.attachments import attachment_archive_create
+from imports.services.preview import Preview, import_preview
+from imports.services.settings import ImportSettings, import_settings_validate
+from imports.services.staging import import_batch_create
+from imports.tasks import import_batch_stage_task
+from learnlinq.errors import InputRejected
+from learnlinq.permissions import settings_administrator_required
+
+logger = logging.getLogger(__name__)
+
+UPLOAD, MAPPING, CONFIRM = "upload", "mapping", "confirm"
+
+
+class WizardFileStorage(FileSystemStorage):
+    """
+    Uploads of wizards still in progress, under ``MEDIA_ROOT/wizard``.
+
+    The location is read on each use instead of once, so a changed
+    ``MEDIA_ROOT`` (tests, deployments) takes effect. An abandoned wizard's
+    upload stays here until the periodic clean-up removes it.
+    """
+
+    @property
+    def base_location(self) -> str:  # type: ignore[override]
+        return str(Path(settings.MEDIA_ROOT) / "wizard")
+
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        return str(Path(self.base_location).resolve())
+
+
+@method_decorator(settings_administrator_required, name="dispatch")
+class ImportWizardView(SessionWizardView):
+    """
+    Three steps that end in a queued import batch.
+
+    Step data lives in the session, not in a cookie, because the choices and
+    a file's long column names do not fit in a 4 KB cookie.
+    """
+
+    form_list = [(UPLOAD, UploadForm), (MAPPING, MappingForm), (CONFIRM, ConfirmForm)]
+    file_storage = WizardFileStorage()
+    step_titles = {
+        UPLOAD: gettext_lazy("File"),
+        MAPPING: gettext_lazy("Columns"),
+        CONFIRM: gettext_lazy("Confirm"),
+    }
+
+    def get_template_names(self) -> list[str]:
+        """Return the current step's template. Runs on every render."""
+        return [f"imports/wizard/{self.steps.current}.html"]
+
+    def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
+        """
+        Return the stored upload, or the mapping form's columns and checks.
+
+        Runs whenever a step's form is built, also when ``done`` revalidates
+        every step. The confirm step needs no extra arguments.
+        """
+        if step == UPLOAD:
+            return {"stored_files": self.storage.get_step_files(UPLOAD) or {}}
+        if step != MAPPING or self.preview is None:
+            return {}
+        return {
+            "columns": self.preview.header,
+            "suggested": self.preview.suggested_mapping,
+            "mapping_check": self.mapping_check,
+        }
+
+    def get_form_initial(self, step: str) -> dict[str, Any]:
+        """
+        Return a step's initial values: none beyond the forms' own defaults.
+
+        Runs when a step's form is built. A setting detected in the file is
+        deliberately not put here: it is shown as a suggestion on the mapping
+        step and never replaces what the user chose.
+        """
+        return dict(super().get_form_initial(step))
+
+    def process_step(self, form: Form) -> Any:
+        """
+        Log an accepted upload and return the step data formtools stores.
+
+        Runs after a step validated, before the next step is shown.
+        """
+        if self.steps.current == UPLOAD:
+            upload = form.cleaned_data["file"]
+            logger.info(
+                "Import wizard: user %s uploaded %r (%s bytes)",
+                self.request.user.pk,
+                upload.name,
+                upload.size,
+            )
+        return super().process_step(form)
+
+    def get_context_data(self, form: Form, **kwargs: Any) -> dict[str, Any]:
+        """
+        Add the step list, the preview, the detected settings and the summary.
+
+        Runs on every render of a step. The file is read at most twice per
+        request: the plain preview and the preview with the chosen columns.
+        """
+        context = super().get_context_data(form=form, **kwargs)
+        context["step_list"] = [
+            (name, self.step_titles[name]) for name in self.get_form_list()
+        ]
+        context["step_index"] = self.steps.index
+
+        if self.steps.current == MAPPING:
+            context["upload"] = self.upload_data
+            context.update(preview_context(self.preview))
+            context["suggestion_differences"] = self.suggestion_differences()
+        if self.steps.current == CONFIRM:
+            context["upload"] = self.upload_data
+            context.update(preview_context(self.mapped_preview))
+            context["summary"] = self.summary()
+        return context
+
+    def done(self, form_list: list[Form], **kwargs: Any) -> HttpResponse:
+        """
+        Create the import batch, queue its staging and redirect to its page.
+
+        Runs once, after formtools revalidated every step. Staging is queued
+        on commit, so the worker always finds the batch row.
+        """
+        form_dict: dict[str, Form] = kwargs["form_dict"]
+        upload = form_dict[UPLOAD].cleaned_data
+        import_settings = import_settings_build(upload, form_dict[MAPPING].cleaned_data)
+
+        try:
+            with transaction.atomic():
+                batch = import_batch_create(
+                    created_by=self.request.user,  # type: ignore[arg-type]
+                    data=upload["file"],
+                    original_name=Path(upload["file"].name).name,
+                    settings=import_settings,
+                )
+                if upload.get("attachments"):
+                    attachment_archive_create(
+                        batch=batch,
+                        created_by=self.request.user,  # type: ignore[arg-type]
+                        data=upload["attachments"],
+                        original_name=Path(upload["attachments"].name).name,
+                    )
+                transaction.on_commit(lambda: import_batch_stage_task.delay(batch.pk))
+        except InputRejected as error:
+            # The steps checked the same settings, so this is a rare race,
+            # such as a free field deleted meanwhile.
+            logger.warning(
+                "Import wizard: user %s, settings rejected at the end: %s",
+                self.request.user.pk,
+                error.code,
+            )
+            messages.error(self.request, file_error_message(error.code, error.params))
+            return redirect("imports:wizard")
+
+        logger.info(
+            "Import wizard: user %s queued batch %s", self.request.user.pk, batch.pk
+        )
+        messages.success(
+            self.request, _("The file is being read. This page shows the progress.")
+        )
+        return redirect("imports:detail", pk=batch.pk)
+
+    # Helpers below are not formtools hooks.
+
+    @cached_property
+    def upload_form(self) -> UploadForm | None:
+        """Return the stored upload step, validated once per request, or None."""
+        form = self.get_form(
+            step=UPLOAD,
+            data=self.storage.get_step_data(UPLOAD),
+            files=self.storage.get_step_files(UPLOAD),
+        )
+        if not isinstance(form, UploadForm) or not form.is_valid():
+            return None
+        return form
+
+    @property
+    def upload_data(self) -> dict[str, Any] | None:
+        form = self.upload_form
+        return form.cleaned_data if form is not None else None
+
+    @property
+    def preview(self) -> Preview | None:
+        """Return the first rows as read with the upload step's settings."""
+        form = self.upload_form
+        return form.preview if form is not None else None
+
+    def mapping_check(self, mapping: dict[str, Any]) -> str:
+        """
+        Return why the mapping step's choices cannot work with the file, or ''.
+
+        Runs the service's own checks (settings, then the columns against the
+        file's header), so the step reports what staging would refuse.
+        """
+        upload = self.upload_data
+        if upload is None:
+            return _("The uploaded file is no longer available. Upload it again.")
+
+        import_settings = import_settings_build(upload, mapping)
+        try:
+            import_settings_validate(settings=import_settings)
+        except InputRejected as error:
+            return file_error_message(error.code, error.params)
+
+        preview = self.preview_with(mapping)
+        if preview is None:
+            return _("The uploaded file is no longer available. Upload it again.")
+        return preview.mapping_error
+
+    def preview_with(self, mapping: dict[str, Any]) -> Preview | None:
+        """Return the preview with ``mapping`` applied, cached per request."""
+        cache: dict[str, Preview | None] = self.__dict__.setdefault(
+            "_mapped_previews", {}
+        )
+        cache_key = repr(sorted(mapping.items()))
+        if cache_key in cache:
+            return cache[cache_key]
+
+        upload = self.upload_data
+        preview = None
+        if upload is not None:
+            try:
+                preview = import_preview(
+                    data=file_bytes(upload["file"]),
+                    settings=import_settings_build(upload, mapping),
+                )
+            except InputRejected as error:
+                # The upload step read the same file with the same settings,
+                # so only a file changed in storage gets here.
+                logger.warning(
+                    "Import wizard: preview failed for user %s: %s",
+                    self.request.user.pk,
+                    error.code,
+                )
+        cache[cache_key] = preview
+        return preview
+
+    @property
+    def mapped_preview(self) -> Preview | None:
+        mapping = self.get_cleaned_data_for_step(MAPPING)
+        if mapping is None:
+            return None
+        return self.preview_with(mapping)
+
+    def suggestion_differences(self) -> list[dict[str, str]]:
+        """List the settings detected in the file that differ from the choices."""
+        preview, upload = self.preview, self.upload_data
+        if preview is None or upload is None or preview.suggestion.kind == "xlsx":
+            return []
+
+        differences = []
+        for field, label in (
+            ("encoding", _("Encoding")),
+            ("delimiter", _("Delimiter")),
+            ("quotechar", _("Text qualifier")),
+            ("date_format", _("Date format")),
+        ):
+            detected = getattr(preview.suggestion, field)
+            if detected is None or detected == upload[field]:
+                continue
+            differences.append(
+                {
+                    "label": label,
+                    "chosen": setting_display(field, upload[field]),
+                    "detected": setting_display(field, detected),
+                }
+            )
+        return differences
+
+    def summary(self) -> list[tuple[str, str, str]]:
+        """Return every choice of the wizard as (key, label, value) triples."""
+        upload = self.upload_data
+        mapping = self.get_cleaned_data_for_step(MAPPING)
+        if upload is None or mapping is None:
+            return []
+
+        chosen = import_settings_build(upload, mapping)
+        rows = [
+            ("file", _("File"), Path(upload["file"].name).name),
+            ("user_field", _("Match UserId on"), user_field_display(chosen.user_field)),
+            (
+                "delimiter",
+                _("Delimiter"),
+                setting_display("delimiter", chosen.delimiter),
+            ),
+            (
+                "quotechar",
+                _("Text qualifier"),
+                setting_display("quotechar", chosen.quotechar),
+            ),
+            ("encoding", _("Encoding"), chosen.encoding),
+            ("date_format", _("Date format"), chosen.date_format),
+        ]
+        if chosen.sheet:
+            rows.append(("sheet", _("Worksheet"), chosen.sheet))
+        for name, column in chosen.column_map.items():
+            label = _("Column for %(field)s") % {"field": name}
+            rows.append((f"column:{name}", label, column))
+        for name, value in chosen.fixed_values.items():
+            label = _("Fixed value for %(field)s") % {"field": name}
+            rows.append((f"fixed:{name}", label, value))
+        if chosen.passed_column:
+            rows.append(("passed_column", _("Status column"), chosen.passed_column))
+            rows.append(
+                (
+                    "passed_values",
+                    _("Values that mean passed"),
+                    " | ".join(chosen.passed_values),
+                )
+            )
+        rows.append(
+            ("duplicate_policy", _("Repeated rows"), duplicate_policy_display(chosen))
+        )
+        return rows
+
+
+def duplicate_policy_display(chosen: ImportSettings) -> str:
+    return str(ImportBatch.DuplicatePolicy(chosen.duplicate_policy).label)
+
+
+def preview_context(preview: Preview | None) -> dict[str, Any]:
+    """Return the template variables of the preview table."""
+    if preview is None:
+        return {"preview": None}
+    return {
+        "preview": preview,
+        "preview_notices": [
+            warning_message(
+                warning.get("code", ""),
+                {**(warning.get("params") or {}), "line": warning.get("line")},
+            )
+            for warning in preview.warnings
+        ],
+    }
+
+
+import_wizard = ImportWizardView.as_view()

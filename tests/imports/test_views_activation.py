@@ -1,0 +1,354 @@
+"""The activation wizard and the activation pages."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from imports.forms.review import group_key_encode
+from imports.models import Activation, ImportBatch, StagedRow
+from imports.selectors import GroupKey
+from results.models import ExternalResult
+from tests import factories
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+BHV = GroupKey(title="BHV herhaling", tags_key="bhv")
+EHBO = GroupKey(title="EHBO basis", tags_key="")
+
+
+@pytest.fixture
+def batch(admin_user: User) -> ImportBatch:
+    learners = [factories.user_create() for _ in range(3)]
+    batch = factories.import_batch_create(created_by=admin_user)
+    factories.staged_rows_bulk_create(
+        batch=batch, learners=learners, title=BHV.title, tags=["BHV"]
+    )
+    factories.staged_rows_bulk_create(
+        batch=batch, learners=learners[:2], title=EHBO.title
+    )
+    return batch
+
+
+@pytest.fixture
+def activation(admin_user: User, batch: ImportBatch) -> Activation:
+    return Activation.objects.create(
+        batch=batch,
+        created_by=admin_user,
+        mode=Activation.Mode.PORTFOLIO,
+        state=Activation.State.RUNNING,
+        total_rows=200,
+        done_rows=50,
+    )
+
+
+def activate_url(batch: ImportBatch, step: str = "") -> str:
+    url = reverse("imports:activate", args=[batch.pk])
+    return f"{url}?step={step}" if step else url
+
+
+def select_groups(client: Client, batch: ImportBatch, *keys: GroupKey) -> None:
+    response = client.post(
+        reverse("imports:review", args=[batch.pk]),
+        {"action": "activate", "groups": [group_key_encode(key) for key in keys]},
+    )
+    assert response.status_code == 302
+
+
+# Access rules ---------------------------------------------------------------
+
+
+def page_urls(batch: ImportBatch, activation: Activation) -> list[str]:
+    return [
+        activate_url(batch),
+        reverse("imports:activations"),
+        reverse("imports:activation-detail", args=[activation.pk]),
+        reverse("imports:activation-status", args=[activation.pk]),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_activation_pages_anonymous_redirect(
+    client: Client, batch: ImportBatch, activation: Activation, index: int
+) -> None:
+    response = client.get(page_urls(batch, activation)[index])
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_activation_pages_learner_forbidden(
+    learner_client: Client, batch: ImportBatch, activation: Activation, index: int
+) -> None:
+    response = learner_client.get(page_urls(batch, activation)[index])
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_activation_pages_put_not_allowed(
+    admin_client: Client, batch: ImportBatch, activation: Activation, index: int
+) -> None:
+    response = admin_client.put(page_urls(batch, activation)[index])
+
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["imports:activations", "imports:activation-detail", "imports:activation-status"],
+)
+def test_activation_pages_post_not_allowed(
+    admin_client: Client, activation: Activation, name: str
+) -> None:
+    args = [] if name == "imports:activations" else [activation.pk]
+
+    response = admin_client.post(reverse(name, args=args))
+
+    assert response.status_code == 405
+
+
+def test_activation_learner_post_changes_nothing(
+    learner_client: Client, batch: ImportBatch
+) -> None:
+    response = learner_client.post(activate_url(batch, "overview"))
+
+    assert response.status_code == 403
+    assert not Activation.objects.exists()
+
+
+# The wizard -----------------------------------------------------------------
+
+
+def test_activate_without_selection_redirects(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    response = admin_client.get(activate_url(batch))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("imports:review", args=[batch.pk])
+
+
+def test_activate_mode_step_lists_modes(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    select_groups(admin_client, batch, BHV)
+
+    response = admin_client.get(activate_url(batch))
+
+    assert response.status_code == 200
+    assert len(response.context["modes"]) == 3
+    assert [group.key for group in response.context["groups"]] == [BHV]
+
+
+def test_activate_merge_new_external_result(
+    admin_client: Client, admin_user: User, batch: ImportBatch
+) -> None:
+    select_groups(admin_client, batch, BHV, EHBO)
+
+    mode = admin_client.post(activate_url(batch), {"mode": "merge"})
+    target_page = admin_client.get(activate_url(batch, "target"))
+    target = admin_client.post(
+        activate_url(batch, "target"),
+        {"target": "new", "new_title": "BHV en EHBO", "new_library_title": ""},
+    )
+    overview = admin_client.get(activate_url(batch, "overview"))
+    done = admin_client.post(activate_url(batch, "overview"))
+
+    assert mode.status_code == 302
+    assert mode["Location"] == activate_url(batch, "target")
+    assert target_page.context["form"]["new_title"].value() == BHV.title
+    assert target.status_code == 302
+    assert overview.status_code == 200
+    assert overview.context["overview"].total_rows == 5
+    assert overview.context["overview"].total_learners == 3
+    activation = Activation.objects.get()
+    assert done.status_code == 302
+    assert done["Location"] == reverse(
+        "imports:activation-detail", args=[activation.pk]
+    )
+    assert activation.mode == Activation.Mode.MERGE
+    assert activation.total_rows == 5
+    assert activation.created_by == admin_user
+    external_result = ExternalResult.objects.get()
+    assert external_result.title == "BHV en EHBO"
+    assert external_result.library_title == "BHV en EHBO"
+    claimed = StagedRow.objects.filter(
+        batch=batch, activation_group__activation=activation
+    )
+    assert claimed.count() == 5
+
+
+def test_activate_merge_existing_external_result(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    existing = factories.external_result_create(title="BHV", library_title="BHV 2021")
+    select_groups(admin_client, batch, BHV)
+
+    admin_client.post(activate_url(batch), {"mode": "merge"})
+    admin_client.post(
+        activate_url(batch, "target"),
+        {"target": "existing", "external_result": str(existing.pk), "new_title": "x"},
+    )
+    admin_client.post(activate_url(batch, "overview"))
+
+    activation = Activation.objects.get()
+    group = activation.groups.get()
+    assert group.external_result == existing
+    assert ExternalResult.objects.count() == 1
+
+
+def test_activate_target_requires_choice(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    select_groups(admin_client, batch, BHV)
+    admin_client.post(activate_url(batch), {"mode": "merge"})
+
+    response = admin_client.post(
+        activate_url(batch, "target"), {"target": "existing", "external_result": ""}
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors.as_data()
+    assert errors["external_result"][0].code == "external_result_missing"
+
+
+def test_activate_portfolio_skips_target(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    select_groups(admin_client, batch, EHBO)
+
+    mode = admin_client.post(activate_url(batch), {"mode": "portfolio"})
+    done = admin_client.post(activate_url(batch, "overview"))
+
+    assert mode["Location"] == activate_url(batch, "overview")
+    assert done.status_code == 302
+    activation = Activation.objects.get()
+    assert activation.mode == Activation.Mode.PORTFOLIO
+    assert activation.groups.get().external_result is None
+    assert not ExternalResult.objects.exists()
+
+
+def test_activate_individual_one_per_group(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    select_groups(admin_client, batch, BHV, EHBO)
+
+    admin_client.post(activate_url(batch), {"mode": "individual"})
+    done = admin_client.post(activate_url(batch, "overview"))
+
+    assert done.status_code == 302
+    titles = set(ExternalResult.objects.values_list("title", flat=True))
+    assert titles == {BHV.title, EHBO.title}
+
+
+def test_activate_group_deleted_form_error(
+    admin_client: Client, admin_user: User, batch: ImportBatch
+) -> None:
+    select_groups(admin_client, batch, EHBO)
+    admin_client.post(activate_url(batch), {"mode": "portfolio"})
+    # Another administrator deletes the group's rows meanwhile.
+    StagedRow.objects.filter(batch=batch, title=EHBO.title).delete()
+
+    response = admin_client.post(activate_url(batch, "overview"))
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert response.context["overview"].unavailable == [EHBO]
+    assert not Activation.objects.exists()
+
+
+def test_activate_group_claimed_form_error(
+    admin_client: Client, admin_user: User, batch: ImportBatch
+) -> None:
+    from imports.services.activation import activation_create
+
+    select_groups(admin_client, batch, BHV, EHBO)
+    admin_client.post(activate_url(batch), {"mode": "portfolio"})
+    overview = admin_client.get(activate_url(batch, "overview"))
+    activation_create(
+        batch=batch, created_by=admin_user, keys=[EHBO], mode=Activation.Mode.PORTFOLIO
+    )
+
+    response = admin_client.post(activate_url(batch, "overview"))
+
+    retry = admin_client.post(activate_url(batch, "overview"))
+
+    assert overview.status_code == 200
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert response.context["overview"].unavailable == [EHBO]
+    assert retry.status_code == 302
+    assert Activation.objects.count() == 2
+    assert Activation.objects.order_by("-pk").first().total_rows == 3
+
+
+def test_activate_clears_selection_after_start(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    select_groups(admin_client, batch, EHBO)
+    admin_client.post(activate_url(batch), {"mode": "portfolio"})
+    admin_client.post(activate_url(batch, "overview"))
+
+    response = admin_client.get(activate_url(batch))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("imports:review", args=[batch.pk])
+
+
+# Activation pages -------------------------------------------------------------
+
+
+def test_activation_list_pending_and_finished(
+    admin_client: Client, admin_user: User, batch: ImportBatch, activation: Activation
+) -> None:
+    finished = Activation.objects.create(
+        batch=batch,
+        created_by=admin_user,
+        mode=Activation.Mode.MERGE,
+        state=Activation.State.FINISHED,
+        total_rows=10,
+        done_rows=10,
+    )
+
+    response = admin_client.get(reverse("imports:activations"))
+
+    assert response.status_code == 200
+    assert response.context["pending"] == [activation]
+    assert list(response.context["page_obj"]) == [finished]
+    status_url = reverse("imports:activation-status", args=[activation.pk])
+    assert f'data-poll-url="{status_url}"' in response.content.decode()
+
+
+def test_activation_detail_shows_progress(
+    admin_client: Client, activation: Activation
+) -> None:
+    response = admin_client.get(
+        reverse("imports:activation-detail", args=[activation.pk])
+    )
+
+    assert response.status_code == 200
+    assert response.context["activation"] == activation
+    assert 'value="25"' in response.content.decode()
+
+
+def test_activation_status_json(admin_client: Client, activation: Activation) -> None:
+    response = admin_client.get(
+        reverse("imports:activation-status", args=[activation.pk])
+    )
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["state"] == "running"
+    assert data["done"] == 50
+    assert data["total"] == 200
+    assert data["percent"] == 25
+    assert data["is_final"] is False
+    assert isinstance(data["state_label"], str)
+
+
+def test_activation_status_unknown_404(admin_client: Client) -> None:
+    response = admin_client.get(reverse("imports:activation-status", args=[999999]))
+
+    assert response.status_code == 404

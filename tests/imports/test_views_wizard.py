@@ -1,0 +1,495 @@
+"""The import wizard, walked with the test client on real files."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+
+from imports.models import ImportBatch
+from imports.services.staging import import_batch_stage
+from tests import factories
+from tests.conftest import CASES_DIR
+from users.models import FreeField, User
+
+pytestmark = pytest.mark.django_db
+
+WIZARD_URL = "/imports/new/"
+MANAGEMENT_FIELD = "import_wizard_view-current_step"
+# Browsers drop cookies over 4096 bytes, name and attributes included.
+COOKIE_LIMIT = 4096
+
+
+@pytest.fixture
+def case_users(db: None) -> dict[str, User]:
+    return {
+        "jdevries": factories.user_create(
+            username="jdevries", name="Jan de Vries", email="jan.devries@example.nl"
+        ),
+        "zmuller": factories.user_create(
+            username="zmuller", name="Zoë Müller", email="zoe.muller@example.nl"
+        ),
+        "ebakker": factories.user_create(
+            username="ebakker", name="Els Bakker", email="els.bakker@example.nl"
+        ),
+    }
+
+
+def case_file(name: str) -> SimpleUploadedFile:
+    path = CASES_DIR / "files" / name
+    return SimpleUploadedFile(path.name, path.read_bytes())
+
+
+def upload_data(file: SimpleUploadedFile, **choices: str) -> dict[str, Any]:
+    data = {
+        MANAGEMENT_FIELD: "upload",
+        "upload-file": file,
+        "upload-user_field": "email",
+        "upload-delimiter": ";",
+        "upload-quotechar": '"',
+        "upload-encoding": "utf-8",
+        "upload-date_format": "d-M-yyyy",
+        "upload-sheet": "",
+    }
+    data.update({f"upload-{key}": value for key, value in choices.items()})
+    return data
+
+
+def mapping_data(**choices: str) -> dict[str, str]:
+    data = {
+        MANAGEMENT_FIELD: "mapping",
+        "mapping-column_UserId": "UserId",
+        "mapping-column_Timestamp": "Timestamp",
+        "mapping-column_LearningActivityTitle": "LearningActivityTitle",
+        "mapping-column_ResultId": "ResultId",
+        "mapping-column_Tags": "Tags",
+        "mapping-title_fixed": "",
+        "mapping-tags_fixed": "",
+        "mapping-passed_column": "",
+        "mapping-passed_values": "",
+        "mapping-duplicate_policy": "skip",
+    }
+    data.update({f"mapping-{key}": value for key, value in choices.items()})
+    return data
+
+
+def current_step(response: HttpResponse) -> str:
+    return response.context["wizard"]["steps"].current
+
+
+def summary_values(response: HttpResponse) -> dict[str, str]:
+    return {key: value for key, _label, value in response.context["summary"]}
+
+
+def assert_small_cookies(response: HttpResponse) -> None:
+    for morsel in response.cookies.values():
+        assert len(morsel.OutputString()) <= COOKIE_LIMIT, morsel.key
+
+
+def walk_wide_file(client: Client) -> list[HttpResponse]:
+    """Post the upload and mapping steps for the wide Windows-1252 file."""
+    responses = [client.get(WIZARD_URL)]
+    responses.append(
+        client.post(
+            WIZARD_URL,
+            upload_data(
+                case_file("c30-wide-preview.csv"),
+                user_field="username",
+                delimiter=",",
+                encoding="windows-1252",
+            ),
+        )
+    )
+    responses.append(client.post(WIZARD_URL, mapping_data()))
+    return responses
+
+
+def test_wizard_anonymous_redirects(client: Client) -> None:
+    response = client.get(reverse("imports:wizard"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_wizard_learner_forbidden(learner_client: Client) -> None:
+    response = learner_client.get(reverse("imports:wizard"))
+
+    assert response.status_code == 403
+
+
+def test_wizard_put_not_allowed(admin_client: Client) -> None:
+    response = admin_client.put(reverse("imports:wizard"))
+
+    assert response.status_code == 405
+
+
+def test_wizard_url_name() -> None:
+    assert reverse("imports:wizard") == WIZARD_URL
+
+
+def test_wizard_dutch_by_default(admin_client: Client) -> None:
+    response = admin_client.get(WIZARD_URL)
+
+    assert response.status_code == 200
+    assert '<html lang="nl">' in response.content.decode()
+
+
+def test_wizard_english_after_set_language(admin_client: Client) -> None:
+    switched = admin_client.post(
+        reverse("set_language"), {"language": "en", "next": WIZARD_URL}
+    )
+    response = admin_client.get(WIZARD_URL)
+
+    assert switched.status_code == 302
+    assert '<html lang="en">' in response.content.decode()
+
+
+def test_wizard_offers_free_fields(admin_client: Client) -> None:
+    FreeField.objects.create(name="custom_personeelsnummer", label="Personeelsnummer")
+
+    response = admin_client.get(WIZARD_URL)
+
+    choices = dict(response.context["form"].fields["user_field"].choices)
+    assert "custom_personeelsnummer" in choices
+    assert "Personeelsnummer" in str(choices["custom_personeelsnummer"])
+    assert {"import_id", "username", "email"} <= set(choices)
+
+
+def test_wizard_wide_file_keeps_choices(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    get, upload, mapping = walk_wide_file(admin_client)
+
+    assert get.status_code == 200
+    assert upload.status_code == 200
+    assert current_step(upload) == "mapping"
+    assert mapping.status_code == 200
+    assert current_step(mapping) == "confirm"
+    summary = summary_values(mapping)
+    assert mapping.context["upload"]["user_field"] == "username"
+    assert summary["delimiter"] == ","
+    assert summary["encoding"] == "windows-1252"
+    assert summary["date_format"] == "d-M-yyyy"
+    assert summary["column:UserId"] == "UserId"
+    assert summary["column:Tags"] == "Tags"
+    assert summary["file"] == "c30-wide-preview.csv"
+
+
+def test_wizard_cookies_stay_small(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    responses = walk_wide_file(admin_client)
+    responses.append(
+        admin_client.post(
+            WIZARD_URL, {MANAGEMENT_FIELD: "confirm", "confirm-confirmed": "on"}
+        )
+    )
+
+    for response in responses:
+        assert_small_cookies(response)
+
+
+def test_wizard_mapping_shows_preview(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    _get, upload, _mapping = walk_wide_file(admin_client)
+
+    preview = upload.context["preview"]
+    assert preview.header[:3] == ["UserId", "Timestamp", "LearningActivityTitle"]
+    assert preview.rows[0].ok
+    assert preview.rows[0].title.startswith(
+        "Bedrijfshulpverlening herhaling, module 01 \u2013"
+    )
+    assert "Coëvorden" in preview.rows[0].title
+
+
+def test_wizard_mapping_prefills_suggestion(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    _get, upload, _mapping = walk_wide_file(admin_client)
+
+    form = upload.context["form"]
+    assert form["column_UserId"].value() == "UserId"
+    assert form["column_Tags"].value() == "Tags"
+
+
+def test_wizard_suggestion_never_overrides(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    admin_client.get(WIZARD_URL)
+    response = admin_client.post(
+        WIZARD_URL,
+        upload_data(
+            case_file("c04-comma.csv"),
+            delimiter=";",
+        ),
+    )
+
+    # With ";" the header reads as one column, so the reader rejects the file
+    # and names ","; the form keeps the delimiter the user chose.
+    assert current_step(response) == "upload"
+    errors = response.context["form"].non_field_errors().as_data()
+    assert [error.code for error in errors] == ["delimiter_mismatch"]
+    assert response.context["form"]["delimiter"].value() == ";"
+
+
+def test_wizard_shows_detected_date_format(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    admin_client.get(WIZARD_URL)
+    response = admin_client.post(
+        WIZARD_URL,
+        upload_data(
+            case_file("c30-wide-preview.csv"),
+            user_field="username",
+            delimiter=",",
+            encoding="windows-1252",
+            date_format="dd-MM-yyyy",
+        ),
+    )
+
+    assert current_step(response) == "mapping"
+    differences = response.context["suggestion_differences"]
+    assert [item["detected"] for item in differences] == ["d-M-yyyy"]
+    assert response.context["upload"]["date_format"] == "dd-MM-yyyy"
+    assert response.context["preview"].rows[0].code == "date_invalid"
+
+
+def test_wizard_back_keeps_upload_choices(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    walk_wide_file(admin_client)
+    back = admin_client.post(
+        WIZARD_URL, {MANAGEMENT_FIELD: "confirm", "wizard_goto_step": "upload"}
+    )
+
+    assert current_step(back) == "upload"
+    form = back.context["form"]
+    assert form["delimiter"].value() == ","
+    assert form["encoding"].value() == "windows-1252"
+    assert form["user_field"].value() == "username"
+
+
+def test_wizard_done_creates_batch(
+    admin_client: Client, admin_user: User, case_users: dict[str, User]
+) -> None:
+    walk_wide_file(admin_client)
+    response = admin_client.post(
+        WIZARD_URL, {MANAGEMENT_FIELD: "confirm", "confirm-confirmed": "on"}
+    )
+
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("imports:detail", args=[batch.pk])
+    assert batch.state == ImportBatch.State.QUEUED
+    assert batch.created_by == admin_user
+    assert batch.original_name == "c30-wide-preview.csv"
+    assert batch.user_field == "username"
+    assert batch.delimiter == ","
+    assert batch.encoding == "windows-1252"
+    assert batch.column_map["Tags"] == "Tags"
+
+
+def test_wizard_upload_removed_after_done(
+    admin_client: Client, case_users: dict[str, User], settings: Any
+) -> None:
+    walk_wide_file(admin_client)
+    wizard_dir = Path(settings.MEDIA_ROOT) / "wizard"
+    assert any(wizard_dir.iterdir())
+
+    admin_client.post(
+        WIZARD_URL, {MANAGEMENT_FIELD: "confirm", "confirm-confirmed": "on"}
+    )
+
+    assert not any(wizard_dir.iterdir())
+
+
+def test_wizard_staged_batch_pages(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    walk_wide_file(admin_client)
+    admin_client.post(
+        WIZARD_URL, {MANAGEMENT_FIELD: "confirm", "confirm-confirmed": "on"}
+    )
+    batch = ImportBatch.objects.get()
+
+    import_batch_stage(batch_id=batch.pk)
+    batch.refresh_from_db()
+    detail = admin_client.get(reverse("imports:detail", args=[batch.pk]))
+    review = admin_client.get(reverse("imports:review", args=[batch.pk]))
+
+    assert batch.state == ImportBatch.State.STAGED
+    assert batch.staged_count == 60
+    assert batch.rejected_count == 0
+    assert detail.status_code == 200
+    assert review.status_code == 200
+    titles = {group.title for group, _value in review.context["groups"]}
+    assert (
+        "Bedrijfshulpverlening herhaling, module 01 \u2013 praktijkdeel met "
+        "ontruimingsoefening en evaluatie (locatie Coëvorden)"
+    ) in titles
+
+
+@pytest.mark.parametrize(
+    ("file_name", "choices", "code"),
+    [
+        ("c02-windows-1252.csv", {}, "encoding_invalid"),
+        ("c03-xls-named-csv.csv", {}, "workbook_xls"),
+        ("c09-duplicate-header.csv", {}, "duplicate_header"),
+    ],
+)
+def test_wizard_file_fault_form_error(
+    admin_client: Client, file_name: str, choices: dict[str, str], code: str
+) -> None:
+    admin_client.get(WIZARD_URL)
+    response = admin_client.post(
+        WIZARD_URL, upload_data(case_file(file_name), **choices)
+    )
+
+    assert response.status_code == 200
+    assert current_step(response) == "upload"
+    codes = [
+        error.code for error in response.context["form"].non_field_errors().as_data()
+    ]
+    assert codes == [code]
+
+
+def test_wizard_rejects_other_extension(admin_client: Client) -> None:
+    admin_client.get(WIZARD_URL)
+    response = admin_client.post(
+        WIZARD_URL, upload_data(SimpleUploadedFile("results.pdf", b"%PDF-1.4"))
+    )
+
+    assert current_step(response) == "upload"
+    assert response.context["form"].errors.as_data()["file"][0].code == "extension"
+
+
+def test_wizard_mapping_requires_user_column(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    admin_client.get(WIZARD_URL)
+    admin_client.post(WIZARD_URL, upload_data(case_file("c02-utf8.csv")))
+    response = admin_client.post(WIZARD_URL, mapping_data(column_UserId=""))
+
+    assert current_step(response) == "mapping"
+    errors = response.context["form"].errors.as_data()
+    assert errors["column_UserId"][0].code == "required"
+
+
+def test_wizard_fixed_title_replaces_column(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    admin_client.get(WIZARD_URL)
+    admin_client.post(WIZARD_URL, upload_data(case_file("c02-utf8.csv")))
+    response = admin_client.post(
+        WIZARD_URL, mapping_data(title_fixed="Cursus coëfficiënten")
+    )
+
+    assert current_step(response) == "confirm"
+    summary = summary_values(response)
+    assert summary["fixed:LearningActivityTitle"] == "Cursus coëfficiënten"
+    assert "column:LearningActivityTitle" not in summary
+
+
+def test_wizard_status_column_needs_values(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    admin_client.get(WIZARD_URL)
+    admin_client.post(WIZARD_URL, upload_data(case_file("c02-utf8.csv")))
+    response = admin_client.post(WIZARD_URL, mapping_data(passed_column="Tags"))
+
+    assert current_step(response) == "mapping"
+    errors = response.context["form"].errors.as_data()
+    assert errors["passed_values"][0].code == "passed_values_missing"
+
+
+def test_wizard_column_chosen_twice(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    admin_client.get(WIZARD_URL)
+    admin_client.post(WIZARD_URL, upload_data(case_file("c02-utf8.csv")))
+    response = admin_client.post(WIZARD_URL, mapping_data(column_ResultId="Tags"))
+
+    assert current_step(response) == "mapping"
+    errors = response.context["form"].errors.as_data()
+    assert errors["column_Tags"][0].code == "column_twice"
+
+
+def test_wizard_done_queues_staging(
+    admin_client: Client,
+    case_users: dict[str, User],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    walk_wide_file(admin_client)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin_client.post(
+            WIZARD_URL, {MANAGEMENT_FIELD: "confirm", "confirm-confirmed": "on"}
+        )
+
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+
+
+def test_wizard_confirm_required(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    walk_wide_file(admin_client)
+
+    response = admin_client.post(WIZARD_URL, {MANAGEMENT_FIELD: "confirm"})
+
+    assert response.status_code == 200
+    assert current_step(response) == "confirm"
+    assert not ImportBatch.objects.exists()
+
+
+def test_wizard_back_keeps_stored_file(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    walk_wide_file(admin_client)
+    admin_client.post(
+        WIZARD_URL, {MANAGEMENT_FIELD: "confirm", "wizard_goto_step": "upload"}
+    )
+    data = upload_data(
+        case_file("c30-wide-preview.csv"),
+        user_field="username",
+        delimiter=",",
+        encoding="windows-1252",
+        date_format="dd-MM-yyyy",
+    )
+    del data["upload-file"]
+
+    response = admin_client.post(WIZARD_URL, data)
+
+    assert response.status_code == 200
+    assert current_step(response) == "mapping"
+    assert response.context["upload"]["file"].name == "c30-wide-preview.csv"
+    assert response.context["upload"]["date_format"] == "dd-MM-yyyy"
+
+
+def test_wizard_upload_requires_file(admin_client: Client) -> None:
+    admin_client.get(WIZARD_URL)
+    data = upload_data(case_file("c02-utf8.csv"))
+    del data["upload-file"]
+
+    response = admin_client.post(WIZARD_URL, data)
+
+    assert current_step(response) == "upload"
+    assert response.context["form"].errors.as_data()["file"][0].code == "required"
+
+
+def test_wizard_workbook_reaches_mapping(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    admin_client.get(WIZARD_URL)
+    response = admin_client.post(
+        WIZARD_URL, upload_data(case_file("c03-xlsx-named-csv.csv"))
+    )
+
+    assert response.status_code == 200
+    assert current_step(response) == "mapping"
+    assert response.context["preview"].suggestion.kind == "xlsx"
+    assert response.context["suggestion_differences"] == []
