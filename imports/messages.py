@@ -433,8 +433,9 @@ ACTIVATION_MESSAGES: dict[str, Promise] = {
     ),
     # Why a rollback, cancellation or discard was refused.
     "activation_not_rollbackable": _(
-        "Activation %(activation)s is %(state)s. Only a finished or cancelled "
-        "activation can be rolled back; wait until it finishes or cancel it."
+        "Activation %(activation)s is %(state)s. Only a finished, cancelled or "
+        "failed activation can be rolled back; wait until it finishes or cancel "
+        "it."
     ),
     "activation_not_cancellable": _(
         "Activation %(activation)s is %(state)s. Only a queued or running "

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from imports.views import activation, attachments, batches, review, undo, wizard
+from imports.views import (
+    activation,
+    attachments,
+    batches,
+    corrections,
+    review,
+    undo,
+    wizard,
+)
 
 app_name = "imports"
 
@@ -10,6 +18,16 @@ urlpatterns: list = [
     path("<int:pk>/", batches.batch_detail, name="detail"),
     path("<int:pk>/status/", batches.batch_status, name="status"),
     path("<int:pk>/rejected.csv", batches.rejected_csv, name="rejected-csv"),
+    path(
+        "<int:pk>/rejected/reimport/",
+        corrections.rejected_reimport,
+        name="rejected-reimport",
+    ),
+    path(
+        "<int:pk>/rejected/rematch/",
+        corrections.rejected_rematch,
+        name="rejected-rematch",
+    ),
     path("<int:pk>/review/", review.review, name="review"),
     path("<int:pk>/attachments/", attachments.attachments, name="attachments"),
     path(
@@ -28,6 +46,11 @@ urlpatterns: list = [
         "activations/<int:pk>/",
         activation.activation_detail,
         name="activation-detail",
+    ),
+    path(
+        "activations/<int:pk>/retry/",
+        activation.activation_retry_view,
+        name="activation-retry",
     ),
     path(
         "activations/<int:pk>/status/",

@@ -38,7 +38,9 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}.")
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number, got {value!r}."
+        ) from None
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -81,7 +83,9 @@ MIDDLEWARE = [
     # gunicorn alike, so no separate web server is needed for it.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Dutch unless the user picked another language: the browser's
+    # Accept-Language header is ignored on purpose.
+    "learnlinq.middleware.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -216,7 +220,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Jobs keep their own state in the database, so task results are not stored.
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged after it ran, so a killed worker's task is delivered
-# again; every task is written to be safe to run twice.
+# again, by Redis once its visibility timeout has passed. The file-system broker
+# never delivers it again, so a starting worker also resumes unfinished
+# activations. Every task is written to be safe to run twice.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -79,9 +79,9 @@ fi
 echo "Celery worker with beat started (pid $worker_pid), logging to $WORKER_LOG."
 echo "Open http://$HOST:$PORT/ in a browser. Ctrl+C stops the web server and the worker."
 
-# In the background with wait instead of exec or a plain foreground command:
-# bash runs the INT and TERM traps only once a foreground command returns,
-# whereas wait returns at once, so the traps stop both processes.
+# Bash runs a trap only after the foreground command returns, but a signal
+# interrupts wait at once. So the server runs in the background, and INT or
+# TERM reaches the traps that stop both processes.
 .venv/bin/python manage.py runserver "$HOST:$PORT" --noreload &
 server_pid=$!
 wait "$server_pid"

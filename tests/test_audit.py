@@ -2,10 +2,14 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib import admin
+from django.core.files.base import ContentFile
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
+from imports.services.review import staged_rows_delete
+from imports.services.settings import ImportSettings
+from imports.services.staging import import_batch_create
 from learnlinq.audit import audit_record
 from learnlinq.models import AuditEvent
 from tests import factories
@@ -16,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _english(client: Client) -> Iterator[None]:
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies["django_language"] = "en"
     with translation.override("en"):
         yield
 
@@ -146,3 +150,49 @@ def test_audit_admin_read_only(admin_user: User) -> None:
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
     assert model_admin.has_view_permission(request)
+
+
+def test_audit_page_labels_counts(admin_client: Client, admin_user: User) -> None:
+    audit_record(
+        actor=admin_user,
+        verb=AuditEvent.Verb.CANCELLED,
+        target_type="imports.activation",
+        target_id=3,
+        counts={"done": 500, "released": 20},
+    )
+
+    response = admin_client.get(reverse("learnlinq:audit"))
+
+    _event, counts = response.context["rows"][0]
+    assert counts == [("rows written", 500), ("rows back in review", 20)]
+    assert "rows back in review: 20" in response.content.decode()
+
+
+def test_import_created_is_recorded(admin_user: User) -> None:
+    data = b"UserId;Timestamp;LearningActivityTitle\nx@example.nl;1-1-2020;BHV\n"
+
+    batch = import_batch_create(
+        created_by=admin_user,
+        data=ContentFile(data, name="bhv.csv"),
+        original_name="bhv.csv",
+        settings=ImportSettings(user_field="email"),
+    )
+
+    event = AuditEvent.objects.get()
+    assert event.verb == AuditEvent.Verb.IMPORTED
+    assert event.actor == admin_user
+    assert event.target_type == "imports.importbatch"
+    assert event.target_id == batch.pk
+    assert event.counts == {"bytes": len(data)}
+
+
+def test_rows_deleted_is_recorded(admin_user: User) -> None:
+    batch = factories.import_batch_create(created_by=admin_user)
+    row = factories.staged_row_create(batch=batch, learner=factories.user_create())
+
+    staged_rows_delete(batch=batch, row_ids=[row.pk], deleted_by=admin_user)
+
+    event = AuditEvent.objects.get()
+    assert event.verb == AuditEvent.Verb.ROWS_DELETED
+    assert event.actor == admin_user
+    assert event.counts["rows"] == 1

@@ -205,6 +205,9 @@ def celery_worker(
             "DATABASE_URL": _database_url(),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "ACTIVATION_CHUNK_SIZE": str(settings.ACTIVATION_CHUNK_SIZE),
+            # Tasks the worker enqueues itself (resumed activations) stay on
+            # the test's queue.
+            "CELERY_TASK_DEFAULT_QUEUE": celery_broker.queue,
             "PYTHONUNBUFFERED": "1",
         }
     )

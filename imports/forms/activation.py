@@ -14,8 +14,8 @@ MODE_EXPLANATIONS = {
         "several spellings of the same course."
     ),
     Activation.Mode.INDIVIDUAL: _(
-        "Each selected group becomes results of its own External Result, named "
-        "after the group's title."
+        "Each selected group becomes results of its own External Result: one "
+        "from the library, or a new one named after the group's title."
     ),
     Activation.Mode.PORTFOLIO: _(
         "The results appear only in the learners' portfolios and can never "
@@ -34,10 +34,11 @@ class ModeForm(forms.Form):
 
 class TargetForm(forms.Form):
     """
-    The External Result that merged groups become results of.
+    The External Result that merged groups, or in individual mode one group,
+    become results of.
 
-    Either an existing entry of the library or a new one. The new titles are
-    pre-filled from the first selected group.
+    Either an existing entry of the library or a new one. The view pre-fills
+    the new titles from the first selected group, or from the form's group.
     """
 
     EXISTING, NEW = "existing", "new"
@@ -95,6 +96,9 @@ class TargetForm(forms.Form):
             return cleaned
 
         cleaned["external_result"] = None
+        if "new_title" in self.errors:
+            # A title that failed its own check (too long) is not missing.
+            return cleaned
         if not cleaned.get("new_title"):
             self.add_error(
                 "new_title",

@@ -287,6 +287,10 @@ class MappingForm(forms.Form):
             "Column “%(column)s” is chosen for both %(first)s and %(second)s. "
             "Choose one column per field."
         ),
+        "result_id_required": _(
+            "ResultId is required when you upload attachments: map the column "
+            "that holds each row's ResultId."
+        ),
     }
 
     # Fields whose column must be in the file. The title is not among them,
@@ -338,10 +342,14 @@ class MappingForm(forms.Form):
         columns: Sequence[str] = (),
         suggested: dict[str, str] | None = None,
         mapping_check: Callable[[dict[str, Any]], str] | None = None,
+        with_attachments: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.mapping_check = mapping_check
+        # Each ZIP entry is matched to its row by ResultId, so with a ZIP the
+        # ResultId column is required.
+        self.with_attachments = with_attachments
         suggested = suggested or {}
         column_choices = [("", _("— not in the file —"))] + [
             (column, column) for column in columns
@@ -349,9 +357,12 @@ class MappingForm(forms.Form):
 
         mapped_fields: dict[str, forms.Field] = {}
         for name in standard.STANDARD_FIELDS:
+            label = standard.FIELD_LABELS[name]
             mapped_fields[column_field_name(name)] = forms.ChoiceField(
-                label=_("%(label)s (%(field)s)")
-                % {"label": standard.FIELD_LABELS[name], "field": name},
+                # A label such as "ResultId (ResultId)" would repeat the name.
+                label=label
+                if str(label) == name
+                else _("%(label)s (%(field)s)") % {"label": label, "field": name},
                 choices=column_choices,
                 required=name in self.REQUIRED_COLUMNS,
                 initial=suggested.get(name, ""),
@@ -364,6 +375,13 @@ class MappingForm(forms.Form):
         title_select = mapped_fields[column_field_name(standard.TITLE)]
         title_select.hide_optional = True  # type: ignore[attr-defined]
         title_select.help_text = _("Or type a fixed title below.")
+        if with_attachments:
+            result_id_select = mapped_fields[column_field_name(standard.RESULT_ID)]
+            result_id_select.hide_optional = True  # type: ignore[attr-defined]
+            result_id_select.help_text = _(
+                "Required because you upload attachments: each file in the ZIP "
+                "is matched to its row by ResultId."
+            )
 
         # The column selects come first, in the order of the standard fields.
         self.fields = {**mapped_fields, **self.fields}
@@ -392,6 +410,14 @@ class MappingForm(forms.Form):
                 column_field_name(standard.TITLE),
                 forms.ValidationError(
                     self.error_messages["title_missing"], code="title_missing"
+                ),
+            )
+        if self.with_attachments and standard.RESULT_ID not in column_map:
+            self.add_error(
+                column_field_name(standard.RESULT_ID),
+                forms.ValidationError(
+                    self.error_messages["result_id_required"],
+                    code="result_id_required",
                 ),
             )
         self._check_columns_unique(column_map)

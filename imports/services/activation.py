@@ -7,7 +7,7 @@ Celery worker and writes the results chunk by chunk.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -53,6 +53,20 @@ class _Target:
     external_result: ExternalResult | None
     new_title: str
     new_library_title: str
+
+
+@dataclass(frozen=True)
+class GroupTarget:
+    """
+    The External Result one group becomes results of, in individual mode.
+
+    Either an existing entry of the library, or a new one with ``new_title``
+    (and ``new_library_title``, which defaults to the title).
+    """
+
+    external_result: ExternalResult | None
+    new_title: str = ""
+    new_library_title: str = ""
 
 
 def _keys_unique(keys: Sequence[GroupKey]) -> list[GroupKey]:
@@ -101,6 +115,33 @@ def _target_check(
                 {"title": value, "length": len(value), "max": TITLE_MAX_LENGTH},
             )
     return _Target(external_result, new_title, new_library_title)
+
+
+def _group_targets_check(
+    *, mode: str, targets: Mapping[GroupKey, GroupTarget] | None
+) -> dict[GroupKey, _Target]:
+    """
+    Check the per-group choices of individual mode, raising ``InputRejected``.
+
+    Only individual mode takes them (``target_not_allowed`` otherwise). Each
+    choice needs an existing External Result or a new title, not both.
+    """
+    if not targets:
+        return {}
+    if mode != Mode.INDIVIDUAL:
+        raise InputRejected("target_not_allowed", {"mode": mode})
+
+    checked = {}
+    for key, group_target in targets.items():
+        if group_target.external_result is None and not group_target.new_title.strip():
+            raise InputRejected("title_missing")
+        checked[key] = _target_check(
+            mode=Mode.MERGE,
+            external_result=group_target.external_result,
+            new_title=group_target.new_title,
+            new_library_title=group_target.new_library_title,
+        )
+    return checked
 
 
 def _groups_select(
@@ -181,6 +222,7 @@ def activation_overview(
     external_result: ExternalResult | None = None,
     new_title: str = "",
     new_library_title: str = "",
+    targets: Mapping[GroupKey, GroupTarget] | None = None,
 ) -> ActivationOverview:
     """
     Describe the activation these choices would start, without writing anything.
@@ -190,7 +232,8 @@ def activation_overview(
     is listed in ``unavailable`` instead, so a page can show the overview
     again after a concurrent activation took a group. Three queries whatever
     the row count. A learner in several groups counts once in
-    ``total_learners``.
+    ``total_learners``. ``targets`` are the per-group choices of individual
+    mode, as ``activation_create`` takes them.
     """
     target = _target_check(
         mode=mode,
@@ -198,6 +241,7 @@ def activation_overview(
         new_title=new_title,
         new_library_title=new_library_title,
     )
+    group_targets = _group_targets_check(mode=mode, targets=targets)
     available = {group.key: group for group in review_groups(batch=batch)}
     selected = _keys_unique(keys)
     groups = [available[key] for key in selected if key in available]
@@ -206,7 +250,7 @@ def activation_overview(
     if mode == Mode.PORTFOLIO:
         overall = gettext("portfolio only, no External Result")
     elif mode == Mode.INDIVIDUAL:
-        overall = gettext("one new External Result per group")
+        overall = gettext("one External Result per group, as listed below")
     elif target.external_result is not None:
         overall = str(target.external_result)
     else:
@@ -214,7 +258,12 @@ def activation_overview(
 
     rows = []
     for group in groups:
-        if mode == Mode.INDIVIDUAL:
+        chosen = group_targets.get(group.key)
+        if chosen is not None and chosen.external_result is not None:
+            group_target = str(chosen.external_result)
+        elif chosen is not None:
+            group_target = _new_target_label(chosen.new_title)
+        elif mode == Mode.INDIVIDUAL:
             group_target = _new_target_label(target.new_title or group.title)
         else:
             group_target = overall
@@ -295,10 +344,17 @@ def _external_results_create(
     *,
     mode: str,
     target: _Target,
+    group_targets: Mapping[GroupKey, _Target],
     groups: Sequence[ReviewGroup],
     created_by: User,
 ) -> dict[GroupKey, ExternalResult | None]:
-    """Return the External Result each group's results will point to."""
+    """
+    Return the External Result each group's results will point to.
+
+    In individual mode a group with its own choice in ``group_targets`` gets
+    that one. The other groups get a new External Result named after the
+    shared new title, or else after the group.
+    """
     if mode == Mode.PORTFOLIO:
         return {group.key: None for group in groups}
 
@@ -310,14 +366,24 @@ def _external_results_create(
         )
         return {group.key: merged for group in groups}
 
-    return {
-        group.key: external_result_create(
-            title=target.new_title or group.title,
-            library_title=target.new_library_title,
-            created_by=created_by,
-        )
-        for group in groups
-    }
+    chosen: dict[GroupKey, ExternalResult | None] = {}
+    for group in groups:
+        group_target = group_targets.get(group.key)
+        if group_target is not None and group_target.external_result is not None:
+            chosen[group.key] = group_target.external_result
+        elif group_target is not None:
+            chosen[group.key] = external_result_create(
+                title=group_target.new_title,
+                library_title=group_target.new_library_title,
+                created_by=created_by,
+            )
+        else:
+            chosen[group.key] = external_result_create(
+                title=target.new_title or group.title,
+                library_title=target.new_library_title,
+                created_by=created_by,
+            )
+    return chosen
 
 
 def activation_create(
@@ -329,6 +395,7 @@ def activation_create(
     external_result: ExternalResult | None = None,
     new_title: str = "",
     new_library_title: str = "",
+    targets: Mapping[GroupKey, GroupTarget] | None = None,
     enqueue: bool = True,
 ) -> Activation:
     """
@@ -340,8 +407,9 @@ def activation_create(
        ``title_too_long``, ``target_not_allowed``, ``target_ambiguous``,
        ``no_groups``, ``batch_not_staged``, ``group_already_activated``.
     2. In one transaction, create the activation, its External Results
-       (merge: one, existing or new; individual: one new per group;
-       portfolio: none) and one activation group per review group.
+       (merge: one, existing or new; individual: per group the choice in
+       ``targets``, existing or new, and else a new one named after the
+       group; portfolio: none) and one activation group per review group.
     3. Claim each group's rows with a conditional UPDATE (``activation_group
        IS NULL``). Another administrator may have activated or deleted the
        group since step 1. A claim that updates no row raises
@@ -361,14 +429,19 @@ def activation_create(
         new_title=new_title,
         new_library_title=new_library_title,
     )
+    group_targets = _group_targets_check(mode=mode, targets=targets)
     groups = _groups_select(batch=batch, keys=keys)
 
     with transaction.atomic():
         activation = Activation.objects.create(
             batch=batch, created_by=created_by, mode=mode
         )
-        targets = _external_results_create(
-            mode=mode, target=target, groups=groups, created_by=created_by
+        external_results = _external_results_create(
+            mode=mode,
+            target=target,
+            group_targets=group_targets,
+            groups=groups,
+            created_by=created_by,
         )
         activation_groups = ActivationGroup.objects.bulk_create(
             [
@@ -377,7 +450,7 @@ def activation_create(
                     title=group.title,
                     tags=group.tags,
                     tags_key=group.key.tags_key,
-                    external_result=targets[group.key],
+                    external_result=external_results[group.key],
                 )
                 for group in groups
             ]

@@ -25,9 +25,10 @@ logger = logging.getLogger(__name__)
 
 State = Activation.State
 
-# States whose results can be rolled back: a cancelled activation keeps the
-# results of the chunks it wrote, so it can be undone like a finished one.
-ROLLBACK_STATES = frozenset({State.FINISHED, State.CANCELLED})
+# States whose results can be rolled back. A cancelled or failed activation
+# keeps the results of the chunks it wrote, so it can be undone like a
+# finished one. No worker writes to an activation in these states.
+ROLLBACK_STATES = frozenset({State.FINISHED, State.CANCELLED, State.FAILED})
 CANCEL_STATES = frozenset({State.QUEUED, State.RUNNING})
 # Changed statuses listed by the preview; the counts cover all of them.
 PREVIEW_SAMPLE_SIZE = 50
@@ -144,8 +145,8 @@ def activation_rollback(
     Delete the results of a finished activation and return its rows to review.
 
     1. Only a settings administrator may roll back (``PermissionDenied``).
-    2. Lock the activation row, so a second rollback or a late worker waits,
-       and accept only a finished or cancelled activation
+    2. Lock the activation row, so a second rollback or a retry waits, and
+       accept only a finished, cancelled or failed activation
        (``activation_not_rollbackable`` otherwise).
     3. Delete the results by import and line, with what cascades from them
        (attachment links); statuses that pointed at them lose the link.

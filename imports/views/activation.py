@@ -3,7 +3,9 @@ The activation wizard and the activation pages.
 
 The wizard keeps the selected group keys and the choices made so far in the
 session, keyed by import, so two imports can be activated in two tabs.
-Steps: mode, target (merge only) and overview. The overview's POST activates.
+Steps: mode, target and overview. Merge chooses one External Result on the
+target step, individual mode one per group, and portfolio mode skips the
+step. The overview's POST activates.
 """
 
 import logging
@@ -11,11 +13,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms import formset_factory
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from imports.forms.activation import (
     MODE_EXPLANATIONS,
@@ -26,7 +33,12 @@ from imports.forms.activation import (
 from imports.messages import activation_error_message
 from imports.models import Activation, ImportBatch
 from imports.selectors import GroupKey, review_groups
-from imports.services.activation import activation_create, activation_overview
+from imports.services.activation import (
+    GroupTarget,
+    activation_create,
+    activation_overview,
+    activation_retry,
+)
 from imports.services.recovery import activation_worker_missing
 from imports.views.review import activation_session_key
 from learnlinq.errors import InputRejected
@@ -40,6 +52,9 @@ logger = logging.getLogger(__name__)
 
 MODE, TARGET, OVERVIEW = "mode", "target", "overview"
 ACTIVATIONS_PAGE_SIZE = 25
+MODES_WITH_TARGET = (Activation.Mode.MERGE, Activation.Mode.INDIVIDUAL)
+
+GroupTargetFormSet = formset_factory(TargetForm, extra=0)
 
 
 def selected_keys(request: HttpRequest, batch: ImportBatch) -> list[GroupKey]:
@@ -118,11 +133,7 @@ def mode_step(
     if request.method == "POST" and form.is_valid():
         mode = form.cleaned_data["mode"]
         choices_store(request, batch, mode=mode)
-        # NOTE: individual mode has no target step, because activation_create
-        # takes one target for all groups. Each group gets a new External
-        # Result named after its title; an existing one cannot be chosen per
-        # group yet.
-        next_step = TARGET if mode == Activation.Mode.MERGE else OVERVIEW
+        next_step = TARGET if mode in MODES_WITH_TARGET else OVERVIEW
         return redirect(step_url(batch, next_step))
 
     modes = [
@@ -139,6 +150,11 @@ def mode_step(
 def target_step(
     request: HttpRequest, batch: ImportBatch, groups: list[Any], choices: dict[str, Any]
 ) -> HttpResponse:
+    if choices["mode"] == Activation.Mode.INDIVIDUAL:
+        return group_targets_step(request, batch, groups, choices)
+    if choices["mode"] != Activation.Mode.MERGE:
+        return redirect(step_url(batch, OVERVIEW))
+
     first_title = groups[0].title if groups else ""
     initial = {
         "target": TargetForm.EXISTING
@@ -167,6 +183,99 @@ def target_step(
     )
 
 
+def group_targets_step(
+    request: HttpRequest, batch: ImportBatch, groups: list[Any], choices: dict[str, Any]
+) -> HttpResponse:
+    """
+    Ask, per selected group, for an existing External Result or a new one.
+
+    One form per group, in the order of ``groups``. A new External Result's
+    titles are pre-filled with the group's title.
+    """
+    stored = stored_group_targets(choices)
+    initial = []
+    for group in groups:
+        chosen = stored.get(group.key) or {}
+        initial.append(
+            {
+                "target": TargetForm.EXISTING
+                if chosen.get("external_result")
+                else TargetForm.NEW,
+                "external_result": chosen.get("external_result"),
+                "new_title": chosen.get("new_title") or group.title,
+                "new_library_title": chosen.get("new_library_title") or group.title,
+            }
+        )
+    formset = GroupTargetFormSet(post_data(request), initial=initial, prefix="group")
+
+    if request.method == "POST" and formset.is_valid():
+        group_targets = []
+        for group, form in zip(groups, formset.forms, strict=True):
+            external_result = form.cleaned_data["external_result"]
+            group_targets.append(
+                [
+                    group.key.title,
+                    group.key.tags_key,
+                    external_result.pk if external_result else None,
+                    form.cleaned_data["new_title"],
+                    form.cleaned_data["new_library_title"],
+                ]
+            )
+        choices_store(request, batch, group_targets=group_targets)
+        return redirect(step_url(batch, OVERVIEW))
+
+    return render(
+        request,
+        "imports/activation/group_targets.html",
+        wizard_context(
+            batch,
+            groups,
+            TARGET,
+            formset=formset,
+            group_forms=list(zip(groups, formset.forms, strict=True)),
+        ),
+    )
+
+
+def stored_group_targets(choices: dict[str, Any]) -> dict[GroupKey, dict[str, Any]]:
+    """Return the per-group choices kept in the session, by group key."""
+    return {
+        GroupKey(title=title, tags_key=tags_key): {
+            "external_result": external_result,
+            "new_title": new_title,
+            "new_library_title": new_library_title,
+        }
+        for title, tags_key, external_result, new_title, new_library_title in (
+            choices.get("group_targets") or []
+        )
+    }
+
+
+def group_targets_load(choices: dict[str, Any]) -> dict[GroupKey, GroupTarget] | None:
+    """
+    Return the per-group targets for the service, or None if one is stale.
+
+    None means an External Result chosen earlier was removed from the
+    library meanwhile, or the target step was never completed, so the
+    administrator must choose again.
+    """
+    stored = stored_group_targets(choices)
+    if not stored:
+        return None
+    wanted = {item["external_result"] for item in stored.values()} - {None}
+    existing = ExternalResult.objects.in_bulk(wanted)
+    if len(existing) != len(wanted):
+        return None
+    return {
+        key: GroupTarget(
+            external_result=existing.get(item["external_result"]),
+            new_title=item["new_title"],
+            new_library_title=item["new_library_title"],
+        )
+        for key, item in stored.items()
+    }
+
+
 def overview_step(
     request: HttpRequest,
     batch: ImportBatch,
@@ -181,11 +290,16 @@ def overview_step(
         external_result = ExternalResult.objects.filter(
             pk=choices["external_result"]
         ).first()
-    # Only merge mode has a target step; the other modes pass no target.
+    # Individual mode passes its choices per group in ``targets`` instead.
     new_title = choices.get("new_title", "") if merge else ""
     new_library_title = choices.get("new_library_title", "") if merge else ""
     if merge and external_result is None and not new_title:
         return redirect(step_url(batch, TARGET))
+    targets = None
+    if mode == Activation.Mode.INDIVIDUAL:
+        targets = group_targets_load(choices)
+        if targets is None:
+            return redirect(step_url(batch, TARGET))
 
     form = ActivateForm(post_data(request))
     if request.method == "POST" and form.is_valid():
@@ -198,6 +312,7 @@ def overview_step(
                 external_result=external_result,
                 new_title=new_title,
                 new_library_title=new_library_title,
+                targets=targets,
             )
         except InputRejected as error:
             logger.info(
@@ -210,7 +325,15 @@ def overview_step(
         else:
             request.session.pop(activation_session_key(batch.pk), None)
             request.session.pop(choices_session_key(batch.pk), None)
-            messages.success(request, _("Activation started"))
+            messages.success(
+                request,
+                _(
+                    "Activation %(activation)s is queued with %(rows)s rows. This "
+                    "page shows its progress; you also get a message when it is "
+                    "finished."
+                )
+                % {"activation": activation.pk, "rows": activation.total_rows},
+            )
             return redirect("imports:activation-detail", pk=activation.pk)
 
     try:
@@ -221,6 +344,7 @@ def overview_step(
             external_result=external_result,
             new_title=new_title,
             new_library_title=new_library_title,
+            targets=targets,
         )
     except InputRejected as error:
         overview = None
@@ -244,7 +368,7 @@ def overview_step(
             form=form,
             overview=overview,
             mode_label=Activation.Mode(mode).label,
-            back_url=step_url(batch, TARGET if merge else MODE),
+            back_url=step_url(batch, TARGET if mode in MODES_WITH_TARGET else MODE),
         ),
     )
 
@@ -313,6 +437,37 @@ def activation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+@require_POST
+@settings_administrator_required
+def activation_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a failed activation again, to resume with the rows not yet written."""
+    activation = object_for_administrator(request, Activation.objects.all(), pk=pk)
+
+    try:
+        activation_retry(
+            activation_id=activation.pk,
+            retried_by=request.user,  # type: ignore[arg-type]
+        )
+    except InputRejected as error:
+        logger.info(
+            "Retry of activation %s rejected for user %s: %s",
+            activation.pk,
+            request.user.pk,
+            error.code,
+        )
+        messages.error(request, activation_error_message(error.code, error.params))
+    else:
+        messages.success(
+            request,
+            _(
+                "Activation %(activation)s is queued again. It continues with the "
+                "rows not yet activated."
+            )
+            % {"activation": activation.pk},
+        )
+    return redirect("imports:activation-detail", pk=activation.pk)
 
 
 @require_GET

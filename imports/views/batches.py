@@ -2,6 +2,7 @@
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -10,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from imports.forms.corrections import CorrectedReportForm
 from imports.forms.wizard import user_field_display
 from imports.messages import file_error_message, rejection_message, warning_message
 from imports.models import AttachmentArchive, ImportBatch
@@ -44,7 +46,23 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = object_for_administrator(
         request, ImportBatch.objects.select_related("created_by"), pk=pk
     )
+    return render(
+        request, "imports/batch_detail.html", batch_detail_context(request, batch)
+    )
 
+
+def batch_detail_context(
+    request: HttpRequest,
+    batch: ImportBatch,
+    *,
+    report_form: CorrectedReportForm | None = None,
+) -> dict[str, Any]:
+    """
+    Build the detail page's context.
+
+    A view that takes the corrected report renders the page again with its
+    bound ``report_form``, so the errors show next to the upload field.
+    """
     rejected = Paginator(
         batch.rejected_lines.order_by("line").only("line", "code", "params", "values"),
         REJECTED_PAGE_SIZE,
@@ -58,19 +76,23 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for rejected_line in rejected
     ]
 
-    return render(
-        request,
-        "imports/batch_detail.html",
-        {
-            "batch": batch,
-            "user_field_label": user_field_display(batch.user_field),
-            "file_error": batch_file_error(batch),
-            "warnings": batch_warnings(batch),
-            "rejected_page": rejected,
-            "rejected_rows": rejected_rows,
-            "page_obj": rejected,
-        },
-    )
+    is_staged = batch.state == ImportBatch.State.STAGED
+    return {
+        "batch": batch,
+        "user_field_label": user_field_display(batch.user_field),
+        "file_error": batch_file_error(batch),
+        "warnings": batch_warnings(batch),
+        "rejected_page": rejected,
+        "rejected_rows": rejected_rows,
+        "page_obj": rejected,
+        # A bound form is shown whatever the state, so its errors are seen.
+        "report_form": report_form or (CorrectedReportForm() if is_staged else None),
+        "user_not_found_count": (
+            batch.rejected_lines.filter(code="user_not_found").count()
+            if is_staged
+            else 0
+        ),
+    }
 
 
 @require_GET

@@ -91,10 +91,12 @@ class ImportWizardView(SessionWizardView):
             return {"stored_files": self.storage.get_step_files(UPLOAD) or {}}
         if step != MAPPING or self.preview is None:
             return {}
+        upload = self.upload_data or {}
         return {
             "columns": self.preview.header,
             "suggested": self.preview.suggested_mapping,
             "mapping_check": self.mapping_check,
+            "with_attachments": bool(upload.get("attachments")),
         }
 
     def get_form_initial(self, step: str) -> dict[str, Any]:

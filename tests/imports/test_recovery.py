@@ -94,9 +94,9 @@ def test_detail_page_warns_missing_worker(
 ) -> None:
     activation = _activation(admin_user, Activation.State.QUEUED, WORKER_WAIT * 2)
 
+    admin_client.cookies["django_language"] = "en"
     response = admin_client.get(
-        reverse("imports:activation-detail", args=[activation.pk]),
-        HTTP_ACCEPT_LANGUAGE="en",
+        reverse("imports:activation-detail", args=[activation.pk])
     )
 
     assert response.context["worker_missing"] is True

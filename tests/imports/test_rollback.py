@@ -187,7 +187,6 @@ def test_rollback_preview_changes_nothing(admin_user: User) -> None:
     [
         Activation.State.QUEUED,
         Activation.State.RUNNING,
-        Activation.State.FAILED,
         Activation.State.ROLLED_BACK,
     ],
 )
@@ -448,3 +447,16 @@ def test_rollback_deletes_attachment_links(admin_user: User) -> None:
     assert preview.linked == {"attachments": 1}
     assert not ResultAttachment.objects.exists()
     assert AttachmentBlob.objects.filter(pk=blob.pk).exists()
+
+
+def test_rollback_after_failure(admin_user: User) -> None:
+    batch = _staged_batch(admin_user, [factories.user_create()])
+    activation = _activate(batch, admin_user, factories.external_result_create())
+    Activation.objects.filter(pk=activation.pk).update(state=Activation.State.FAILED)
+
+    outcome = activation_rollback(activation=activation, rolled_back_by=admin_user)
+
+    activation.refresh_from_db()
+    assert outcome.results == 1
+    assert activation.state == Activation.State.ROLLED_BACK
+    assert not Result.objects.exists()

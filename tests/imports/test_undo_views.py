@@ -9,7 +9,14 @@ from django.utils import translation
 from imports.models import Activation, ImportBatch, StagedRow
 from imports.selectors import GroupKey
 from imports.services.activation import activation_create, activation_run
-from results.models import Result
+from results.models import (
+    ExternalResult,
+    LearningActivity,
+    LearningPath,
+    Result,
+    Section,
+)
+from results.services.learning_paths import participations_enrol
 from tests import factories
 from users.models import User
 
@@ -22,7 +29,7 @@ BHV = GroupKey(title="BHV herhaling", tags_key="")
 def _english(client: Client) -> Iterator[None]:
     # Page texts are checked in their English source form, in the test and
     # in the pages the client requests.
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies["django_language"] = "en"
     with translation.override("en"):
         yield
 
@@ -90,7 +97,7 @@ def test_rollback_post_running_shows_reason(
     )
 
     assert response.status_code == 200
-    assert "Only a finished or cancelled activation can be rolled back" in (
+    assert "Only a finished, cancelled or failed activation can be rolled back" in (
         response.content.decode()
     )
     assert "is Waiting for a worker" not in response.content.decode()
@@ -224,17 +231,14 @@ def test_undo_pages_unknown_404(admin_client: Client, name: str) -> None:
 def test_rollback_page_lists_changed_statuses(
     admin_client: Client, admin_user: User, batch: ImportBatch
 ) -> None:
-    from results.models import LearningActivity, LearningPath, Section
-    from results.services.learning_paths import participations_enrol
-
     activation = _activation(batch, admin_user)
-    external_result = activation.groups.get().external_result
+    external_result = ExternalResult.objects.get()
     path = LearningPath.objects.create(title="Veiligheid")
     activity = LearningActivity.objects.create(
         section=Section.objects.create(path=path, title="Basis"), title="BHV"
     )
     activity.substitutes.add(external_result)
-    learner = StagedRow.objects.first().learner
+    learner = StagedRow.objects.earliest("id").learner
     participations_enrol(path=path, learners=[learner], enrolled_by=admin_user)
 
     response = admin_client.get(_url("activation-rollback", activation.pk))

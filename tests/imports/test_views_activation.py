@@ -9,6 +9,7 @@ from imports.models import Activation, ImportBatch, StagedRow
 from imports.selectors import GroupKey
 from results.models import ExternalResult
 from tests import factories
+from tests.imports.test_views_activation_targets import group_targets_data
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -236,6 +237,8 @@ def test_activate_individual_one_per_group(
     select_groups(admin_client, batch, BHV, EHBO)
 
     admin_client.post(activate_url(batch), {"mode": "individual"})
+    page = admin_client.get(activate_url(batch, "target"))
+    admin_client.post(activate_url(batch, "target"), group_targets_data(page))
     done = admin_client.post(activate_url(batch, "overview"))
 
     assert done.status_code == 302

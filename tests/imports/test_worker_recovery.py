@@ -8,6 +8,7 @@ database and the broker of the ``celery_broker`` fixture.
 import io
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +27,8 @@ from imports.services.activation import activation_create
 from imports.services.settings import ImportSettings
 from imports.services.staging import import_batch_create, import_batch_stage
 from learnlinq.errors import InputRejected
+from learnlinq.models import WorkerHeartbeat
+from learnlinq.workers import workers_alive
 from results.models import Result
 from tests import factories
 from tests.conftest import CASES_DIR
@@ -205,3 +208,14 @@ def test_concurrent_activations_one_wins(
     assert Result.objects.count() == 50
     assert Result.objects.values("learner").distinct().count() == 50
     assert Activation.objects.count() == 1
+
+
+def test_worker_heartbeat_written_and_removed(celery_worker: Worker) -> None:
+    alive = wait_for(workers_alive, timeout=60)
+    hostnames = list(WorkerHeartbeat.objects.values_list("hostname", flat=True))
+
+    _worker_stop(celery_worker)
+
+    assert alive
+    assert hostnames == [f"{celery_worker.queue}@{socket.gethostname()}"]
+    assert not WorkerHeartbeat.objects.exists()

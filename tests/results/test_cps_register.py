@@ -68,7 +68,9 @@ def register_learners(db: None) -> dict[str, User]:
         )
         for number, value in enumerate(hashes)
     )
-    return {user.import_id: user for user in User.objects.filter(import_id__in=hashes)}
+    return {
+        str(user.import_id): user for user in User.objects.filter(import_id__in=hashes)
+    }
 
 
 def _register_stage(admin_user: User) -> ImportBatch:

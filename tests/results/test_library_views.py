@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def _english(client: Client) -> Iterator[None]:
     # Page texts are checked in their English source form, in the test and
     # in the pages the client requests.
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies["django_language"] = "en"
     with translation.override("en"):
         yield
 
@@ -52,7 +52,7 @@ def _library_get(client: Client, **params: str) -> object:
 def test_library_lists_counts(admin_client: Client) -> None:
     bhv = factories.external_result_create(title="BHV 2021", library_title="BHV")
     _results(bhv, 3, batch_id=41)
-    learner = Result.objects.filter(external_result=bhv).first().learner
+    learner = Result.objects.filter(external_result=bhv).earliest("id").learner
     Result.objects.create(
         learner=learner,
         external_result=bhv,

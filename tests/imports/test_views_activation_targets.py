@@ -1,0 +1,319 @@
+"""The activation wizard's target step in individual mode: one choice per group."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from imports.forms.review import group_key_encode
+from imports.models import Activation, ImportBatch
+from imports.selectors import GroupKey
+from results.models import ExternalResult
+from tests import factories
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+BHV = GroupKey(title="BHV herhaling", tags_key="bhv")
+EHBO = GroupKey(title="EHBO basis", tags_key="")
+
+
+def group_targets_data(
+    response: Any, changes: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """
+    Return the POST data of the target step as the page pre-fills it.
+
+    ``changes`` maps a group title to the fields to change for that group,
+    for example ``{"EHBO basis": {"target": "existing", "external_result": 3}}``.
+    """
+    formset = response.context["formset"]
+    data: dict[str, Any] = {
+        f"{formset.prefix}-TOTAL_FORMS": len(formset.forms),
+        f"{formset.prefix}-INITIAL_FORMS": len(formset.forms),
+    }
+    for group, form in response.context["group_forms"]:
+        values = {
+            "target": form.initial["target"],
+            "external_result": form.initial["external_result"] or "",
+            "new_title": form.initial["new_title"],
+            "new_library_title": form.initial["new_library_title"],
+        }
+        values.update((changes or {}).get(group.title, {}))
+        data.update({f"{form.prefix}-{name}": value for name, value in values.items()})
+    return data
+
+
+@pytest.fixture
+def batch(admin_user: User) -> ImportBatch:
+    learners = [factories.user_create() for _ in range(3)]
+    batch = factories.import_batch_create(created_by=admin_user)
+    factories.staged_rows_bulk_create(
+        batch=batch, learners=learners, title=BHV.title, tags=["BHV"]
+    )
+    factories.staged_rows_bulk_create(
+        batch=batch, learners=learners[:2], title=EHBO.title
+    )
+    return batch
+
+
+@pytest.fixture
+def library_entry() -> ExternalResult:
+    return factories.external_result_create(
+        title="BHV herhaling (oude LMS)", library_title="BHV"
+    )
+
+
+@pytest.fixture
+def english(client: Client) -> Client:
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def activate_url(batch: ImportBatch, step: str = "") -> str:
+    url = reverse("imports:activate", args=[batch.pk])
+    return f"{url}?step={step}" if step else url
+
+
+def start_individual(client: Client, batch: ImportBatch) -> Any:
+    """Select both groups, choose individual mode, and open the target step."""
+    selected = client.post(
+        reverse("imports:review", args=[batch.pk]),
+        {
+            "action": "activate",
+            "groups": [group_key_encode(BHV), group_key_encode(EHBO)],
+        },
+    )
+    assert selected.status_code == 302
+    mode = client.post(activate_url(batch), {"mode": "individual"})
+    assert mode["Location"] == activate_url(batch, "target")
+    return client.get(activate_url(batch, "target"))
+
+
+def test_target_step_one_form_per_group(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    page = start_individual(admin_client, batch)
+
+    assert page.status_code == 200
+    pairs = page.context["group_forms"]
+    assert sorted(group.title for group, _form in pairs) == [BHV.title, EHBO.title]
+    for group, form in pairs:
+        assert form.initial["target"] == "new"
+        assert form.initial["new_title"] == group.title
+        assert form.initial["new_library_title"] == group.title
+
+
+def test_target_step_has_library_search(
+    admin_client: Client, batch: ImportBatch, library_entry: ExternalResult
+) -> None:
+    page = start_individual(admin_client, batch)
+
+    content = page.content.decode()
+    for _group, form in page.context["group_forms"]:
+        select_id = form["external_result"].id_for_label
+        assert f'data-filter-select="{select_id}"' in content
+    assert content.count(f'<option value="{library_entry.pk}">') == 2
+
+
+def test_individual_existing_and_new_activates(
+    admin_client: Client, batch: ImportBatch, library_entry: ExternalResult
+) -> None:
+    page = start_individual(admin_client, batch)
+    data = group_targets_data(
+        page,
+        {
+            BHV.title: {"target": "existing", "external_result": library_entry.pk},
+            EHBO.title: {"new_title": "EHBO 2021", "new_library_title": "EHBO"},
+        },
+    )
+
+    target = admin_client.post(activate_url(batch, "target"), data)
+    done = admin_client.post(activate_url(batch, "overview"))
+
+    assert target["Location"] == activate_url(batch, "overview")
+    assert done.status_code == 302
+    activation = Activation.objects.get()
+    assert activation.mode == Activation.Mode.INDIVIDUAL
+    by_title = {group.title: group.external_result for group in activation.groups.all()}
+    assert by_title[BHV.title] == library_entry
+    new = by_title[EHBO.title]
+    assert new is not None
+    assert new.title == "EHBO 2021"
+    assert new.library_title == "EHBO"
+    assert ExternalResult.objects.count() == 2
+
+
+def test_individual_overview_lists_targets(
+    english: Client,
+    admin_client: Client,
+    batch: ImportBatch,
+    library_entry: ExternalResult,
+) -> None:
+    page = start_individual(admin_client, batch)
+    admin_client.post(
+        activate_url(batch, "target"),
+        group_targets_data(
+            page,
+            {BHV.title: {"target": "existing", "external_result": library_entry.pk}},
+        ),
+    )
+
+    overview = admin_client.get(activate_url(batch, "overview"))
+
+    targets = {
+        group.title: group.target for group in overview.context["overview"].groups
+    }
+    assert targets == {BHV.title: "BHV", EHBO.title: "new: EHBO basis"}
+    assert overview.context["back_url"] == activate_url(batch, "target")
+
+
+def test_individual_prefill_kept_on_return(
+    admin_client: Client, batch: ImportBatch, library_entry: ExternalResult
+) -> None:
+    page = start_individual(admin_client, batch)
+    admin_client.post(
+        activate_url(batch, "target"),
+        group_targets_data(
+            page,
+            {BHV.title: {"target": "existing", "external_result": library_entry.pk}},
+        ),
+    )
+
+    again = admin_client.get(activate_url(batch, "target"))
+
+    initial = {
+        group.title: form.initial for group, form in again.context["group_forms"]
+    }
+    assert initial[BHV.title]["target"] == "existing"
+    assert initial[BHV.title]["external_result"] == library_entry.pk
+    assert initial[EHBO.title]["target"] == "new"
+
+
+def test_individual_existing_missing_form_error(
+    english: Client, admin_client: Client, batch: ImportBatch
+) -> None:
+    page = start_individual(admin_client, batch)
+    data = group_targets_data(page, {BHV.title: {"target": "existing"}})
+
+    response = admin_client.post(activate_url(batch, "target"), data)
+
+    assert response.status_code == 200
+    errors = {
+        group.title: form.errors for group, form in response.context["group_forms"]
+    }
+    assert errors[BHV.title] == {
+        "external_result": [
+            "Choose an External Result from the library, or choose “new”."
+        ]
+    }
+    assert errors[EHBO.title] == {}
+    assert not Activation.objects.exists()
+
+
+def test_individual_title_missing_form_error(
+    english: Client, admin_client: Client, batch: ImportBatch
+) -> None:
+    page = start_individual(admin_client, batch)
+    data = group_targets_data(page, {EHBO.title: {"new_title": ""}})
+
+    response = admin_client.post(activate_url(batch, "target"), data)
+
+    assert response.status_code == 200
+    errors = {
+        group.title: form.errors for group, form in response.context["group_forms"]
+    }
+    assert errors[EHBO.title] == {
+        "new_title": ["Type a title for the new External Result."]
+    }
+
+
+def test_individual_title_too_long_form_error(
+    english: Client, admin_client: Client, batch: ImportBatch
+) -> None:
+    page = start_individual(admin_client, batch)
+    data = group_targets_data(page, {EHBO.title: {"new_title": "x" * 256}})
+
+    response = admin_client.post(activate_url(batch, "target"), data)
+
+    errors = {
+        group.title: form.errors for group, form in response.context["group_forms"]
+    }
+    assert errors[EHBO.title] == {
+        "new_title": ["Ensure this value has at most 255 characters (it has 256)."]
+    }
+
+
+def test_individual_overview_without_targets_redirects(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    start_individual(admin_client, batch)
+
+    response = admin_client.post(activate_url(batch, "overview"))
+
+    assert response.status_code == 302
+    assert response["Location"] == activate_url(batch, "target")
+    assert not Activation.objects.exists()
+
+
+def test_individual_removed_library_entry_redirects(
+    admin_client: Client, batch: ImportBatch, library_entry: ExternalResult
+) -> None:
+    page = start_individual(admin_client, batch)
+    admin_client.post(
+        activate_url(batch, "target"),
+        group_targets_data(
+            page,
+            {BHV.title: {"target": "existing", "external_result": library_entry.pk}},
+        ),
+    )
+    library_entry.delete()
+
+    response = admin_client.post(activate_url(batch, "overview"))
+
+    assert response["Location"] == activate_url(batch, "target")
+    assert not Activation.objects.exists()
+
+
+def test_merge_target_step_unchanged(admin_client: Client, batch: ImportBatch) -> None:
+    start_individual(admin_client, batch)
+    admin_client.post(activate_url(batch), {"mode": "merge"})
+
+    page = admin_client.get(activate_url(batch, "target"))
+
+    assert "formset" not in page.context
+    assert page.context["form"].initial["new_title"] in (BHV.title, EHBO.title)
+
+
+def test_portfolio_target_step_redirects(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    start_individual(admin_client, batch)
+    admin_client.post(activate_url(batch), {"mode": "portfolio"})
+
+    page = admin_client.get(activate_url(batch, "target"))
+
+    assert page["Location"] == activate_url(batch, "overview")
+
+
+def test_target_step_anonymous_redirects(client: Client, batch: ImportBatch) -> None:
+    response = client.get(activate_url(batch, "target"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_target_step_learner_forbidden(
+    learner_client: Client, batch: ImportBatch
+) -> None:
+    response = learner_client.post(activate_url(batch, "target"), {})
+
+    assert response.status_code == 403
+
+
+def test_target_step_put_not_allowed(admin_client: Client, batch: ImportBatch) -> None:
+    response = admin_client.put(activate_url(batch, "target"))
+
+    assert response.status_code == 405
