@@ -7,6 +7,7 @@ services skip work that is already done. Tasks are acknowledged late (see
 """
 
 import logging
+from functools import partial
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
@@ -79,12 +80,25 @@ def attachment_uploads_clean_up_task(self: Task) -> None:
 
 
 @worker_ready.connect
-def _activations_resume_on_start(**kwargs: object) -> None:
-    # A worker that was killed mid-activation is usually restarted; resuming
-    # here finishes its job even on a broker that never redelivers the task.
-    from imports.services.recovery import activations_resume
+def _jobs_resume_on_start(sender: object = None, **kwargs: object) -> None:
+    # A worker that was killed mid-job is usually restarted; resuming here
+    # finishes its job even on a broker that never redelivers the task.
+    from imports.services.recovery import (
+        activations_resume,
+        attachment_archives_resume,
+        import_batches_resume,
+    )
 
-    try:
-        activations_resume()
-    except Exception:
-        logger.exception("Could not resume unfinished activations at start")
+    hostname = str(getattr(sender, "hostname", "") or "")
+    resumes = (
+        import_batches_resume,
+        partial(attachment_archives_resume, hostname=hostname),
+        activations_resume,
+    )
+    for resume in resumes:
+        try:
+            resume()
+        except Exception:
+            logger.exception(
+                "Could not resume unfinished jobs at start of %s", hostname
+            )

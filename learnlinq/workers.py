@@ -35,10 +35,15 @@ def worker_heartbeat_forget(*, hostname: str) -> None:
     WorkerHeartbeat.objects.filter(hostname=hostname).delete()
 
 
-def workers_alive(*, now: datetime.datetime | None = None) -> bool:
-    """Return whether at least one worker sent a heartbeat recently."""
+def workers_alive(
+    *, now: datetime.datetime | None = None, exclude_hostname: str = ""
+) -> bool:
+    """Return whether a worker, other than ``exclude_hostname``, is alive."""
     now = now or timezone.now()
-    return WorkerHeartbeat.objects.filter(seen_at__gte=now - HEARTBEAT_MAX_AGE).exists()
+    heartbeats = WorkerHeartbeat.objects.filter(seen_at__gte=now - HEARTBEAT_MAX_AGE)
+    if exclude_hostname:
+        heartbeats = heartbeats.exclude(hostname=exclude_hostname)
+    return heartbeats.exists()
 
 
 class HeartbeatThread(threading.Thread):

@@ -5,11 +5,17 @@ import pytest
 from django.test import Client
 
 from tests import factories
-from tests.worker import celery_broker, celery_worker  # noqa: F401 (fixtures)
+from tests.worker import (  # noqa: F401 (fixtures)
+    celery_broker,
+    celery_session_queue,
+    celery_worker,
+)
 from users.models import User
 
 SHARED_DIR = Path(
-    os.environ.get("LEARNLINQ_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")
+    os.environ.get(
+        "LEARNLINQ_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"
+    )
 )
 REALDATA_DIR = SHARED_DIR / "realdata"
 CASES_DIR = SHARED_DIR / "cases"
@@ -33,7 +39,9 @@ def _media_root(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
 @pytest.fixture
 def admin_user(db: None) -> User:
     """A settings administrator."""
-    return factories.settings_administrator_create(username="beheerder", name="Bea Beheer")
+    return factories.settings_administrator_create(
+        username="beheerder", name="Bea Beheer"
+    )
 
 
 @pytest.fixture

@@ -58,7 +58,9 @@ def import_batch_create(*, created_by: User, **overrides: Any) -> ImportBatch:
     return ImportBatch.objects.create(**fields)
 
 
-def staged_row_create(*, batch: ImportBatch, learner: User, **overrides: Any) -> StagedRow:
+def staged_row_create(
+    *, batch: ImportBatch, learner: User, **overrides: Any
+) -> StagedRow:
     fields: dict[str, Any] = {
         "batch": batch,
         "learner": learner,

@@ -9,9 +9,7 @@ from django.urls import reverse
 from tests import factories
 from users.models import User
 
-REGISTERED = sorted(
-    admin.site._registry.items(), key=lambda item: item[0]._meta.label
-)
+REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 
 
 def _admin_url(model: type[models.Model], view: str, *args: Any) -> str:

@@ -97,6 +97,34 @@ def _queue_delete(app: Celery, queue: str) -> None:
         logger.exception("Could not delete test queue %s", queue)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def celery_session_queue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """
+    Keep the tasks that tests enqueue away from the developer's own worker.
+
+    Without this, a test run would leave messages on the configured broker
+    (the ``var/broker`` folder or the Redis database) that the worker of
+    ``scripts/run.sh`` later takes for real jobs with the same ids.
+    """
+    queue = f"learnlinq-test-session-{uuid.uuid4().hex[:12]}"
+    broker_url = str(django_settings.CELERY_BROKER_URL)
+    changed: dict[str, Any] = {"task_default_queue": queue}
+    uses_folder = broker_url.startswith("filesystem://")
+    if uses_folder:
+        folder = tmp_path_factory.mktemp("broker")
+        changed["broker_transport_options"] = _filesystem_options(folder)
+    previous = {key: celery_app.conf[key] for key in changed}
+    celery_app.conf.update(changed)
+    celery_connections_reset(celery_app)
+
+    yield queue
+
+    if not uses_folder:
+        _queue_delete(celery_app, queue)
+    celery_app.conf.update(previous)
+    celery_connections_reset(celery_app)
+
+
 @pytest.fixture
 def celery_broker(settings: Settings, tmp_path: Path) -> Iterator[Broker]:
     """Send this test's tasks to a queue no other test or worker reads."""
@@ -130,7 +158,7 @@ def celery_broker(settings: Settings, tmp_path: Path) -> Iterator[Broker]:
     celery_connections_reset(celery_app)
 
 
-def _database_url() -> str:
+def current_database_url() -> str:
     """Return a ``DATABASE_URL`` for the database this test process uses now."""
     settings_dict = connection.settings_dict
     name = str(settings_dict["NAME"])
@@ -160,7 +188,7 @@ class Worker:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def _worker_ready(worker: Worker) -> bool:
+def worker_is_ready(worker: Worker) -> bool:
     if worker.process.poll() is not None:
         pytest.fail(
             f"The Celery worker exited with code {worker.process.returncode} "
@@ -170,7 +198,7 @@ def _worker_ready(worker: Worker) -> bool:
     return " ready." in worker.log_text()
 
 
-def _worker_stop(worker: Worker) -> None:
+def worker_stop(worker: Worker) -> None:
     if worker.process.poll() is not None:
         return
     # SIGTERM is Celery's warm shutdown: the task in progress may finish.
@@ -202,7 +230,7 @@ def celery_worker(
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "learnlinq.settings",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": current_database_url(),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "ACTIVATION_CHUNK_SIZE": str(settings.ACTIVATION_CHUNK_SIZE),
             # Tasks the worker enqueues itself (resumed activations) stay on
@@ -239,7 +267,7 @@ def celery_worker(
         )
     worker = Worker(process=process, log_path=log_path, queue=celery_broker.queue)
     try:
-        wait_for(lambda: _worker_ready(worker), timeout=WORKER_START_TIMEOUT)
+        wait_for(lambda: worker_is_ready(worker), timeout=WORKER_START_TIMEOUT)
         yield worker
     finally:
-        _worker_stop(worker)
+        worker_stop(worker)

@@ -169,8 +169,8 @@ def users_import_csv(
     stored as text, so employee numbers keep their leading zeros.
 
     1. Read the header and check each line on its own (username, e-mail,
-       lengths, duplicates within the file). Faults of the whole file raise
-       ``InputRejected`` before anything is written.
+       lengths, duplicates within the file). A fault of the whole file
+       raises ``InputRejected`` and rolls back anything written.
     2. Look up existing users by username and by import ID in a few queries,
        and reject a line whose import ID another user already holds. Swapping
        two users' import IDs therefore takes two runs.

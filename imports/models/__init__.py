@@ -16,12 +16,12 @@ from imports.models.core import (
 
 __all__ = [
     "Activation",
+    "ActivationGroup",
     "ArchiveEntryOutcome",
     "AttachmentArchive",
-    "StagedAttachment",
-    "ActivationGroup",
     "ImportBatch",
     "RejectedLine",
+    "StagedAttachment",
     "StagedRow",
     "UserField",
 ]

@@ -1,10 +1,10 @@
 """
-Keeping activations moving when workers die or are missing.
+Keeping imports and activations moving when workers die or are missing.
 
-A worker killed half-way (SIGKILL, out of memory, a reboot) leaves its
-activation RUNNING. A Redis broker delivers the unacknowledged task again
-after its visibility timeout, but the file-system broker never does, so each
-worker also resumes unfinished activations when it starts.
+A worker killed half-way (SIGKILL, out of memory, a reboot) leaves its import,
+attachments ZIP or activation unfinished. A Redis broker delivers the
+unacknowledged task again after its visibility timeout, but the file-system
+broker never does, so each worker also resumes unfinished jobs when it starts.
 """
 
 import datetime
@@ -12,7 +12,7 @@ import logging
 
 from django.utils import timezone
 
-from imports.models import Activation
+from imports.models import Activation, AttachmentArchive, ImportBatch
 from learnlinq.workers import workers_alive
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,57 @@ def activations_resume() -> list[int]:
         activation_run_task.delay(activation_id)
     if ids:
         logger.info("Resumed unfinished activations %s", ids)
+    return ids
+
+
+def import_batches_resume() -> list[int]:
+    """
+    Enqueue staging again for every import still waiting or being read.
+
+    Staging runs in one transaction under a row lock, so a run that died left
+    nothing behind, and a second run for the same import finds it final.
+    """
+    from imports.tasks import import_batch_stage_task
+
+    ids = list(
+        ImportBatch.objects.filter(
+            state__in=(ImportBatch.State.QUEUED, ImportBatch.State.STAGING)
+        )
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    for batch_id in ids:
+        import_batch_stage_task.delay(batch_id)
+    if ids:
+        logger.info("Resumed unfinished imports %s", ids)
+    return ids
+
+
+def attachment_archives_resume(*, hostname: str) -> list[int]:
+    """
+    Enqueue every attachments ZIP that a dead worker started but did not finish.
+
+    Processing a ZIP again clears what the earlier run wrote, which would
+    break a run still going on another worker. So ZIPs are resumed only when
+    no other worker than ``hostname`` (the one starting) is alive. With
+    several workers, a dead worker's ZIP task comes back through the broker's
+    redelivery instead. A ZIP still QUEUED is left to the staging task of its
+    import, which queues it once the rows exist.
+    """
+    from imports.tasks import attachment_archive_process_task
+
+    if workers_alive(exclude_hostname=hostname):
+        return []
+
+    ids = list(
+        AttachmentArchive.objects.filter(state=AttachmentArchive.State.RUNNING)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    for archive_id in ids:
+        attachment_archive_process_task.delay(archive_id)
+    if ids:
+        logger.info("Resumed unfinished attachments ZIPs %s", ids)
     return ids
 
 

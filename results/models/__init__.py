@@ -13,11 +13,11 @@ from results.models.learning_paths import (
 __all__ = [
     "ActivityStatus",
     "AttachmentBlob",
-    "ResultAttachment",
+    "ExternalResult",
     "LearningActivity",
     "LearningPath",
     "Participation",
-    "Section",
-    "ExternalResult",
     "Result",
+    "ResultAttachment",
+    "Section",
 ]

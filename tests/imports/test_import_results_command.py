@@ -17,6 +17,7 @@ from django.utils.translation import override
 from imports.models import ImportBatch
 from tests import factories
 from tests.conftest import CASES_DIR
+from tests.worker import current_database_url
 from users.models import User
 
 FILES = CASES_DIR / "files"
@@ -200,16 +201,6 @@ def test_command_text_summary() -> None:
     assert "Line 3: no user with e-mail" in text
 
 
-def _database_url() -> str:
-    database = django_settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{database['NAME']}"
-    return (
-        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}"
-        f"/{database['NAME']}"
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("case_users")
 def test_command_subprocess_exit_codes(tmp_path: Path) -> None:
@@ -217,7 +208,7 @@ def test_command_subprocess_exit_codes(tmp_path: Path) -> None:
     # The child process must use the test database and media folder.
     environment = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": current_database_url(),
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
     manage = Path(django_settings.BASE_DIR) / "manage.py"

@@ -5,8 +5,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from imports.models import Activation
-from imports.services.recovery import WORKER_WAIT, activation_worker_missing
+from imports.models import Activation, AttachmentArchive, ImportBatch
+from imports.services.recovery import (
+    WORKER_WAIT,
+    activation_worker_missing,
+    attachment_archives_resume,
+    import_batches_resume,
+)
 from learnlinq.models import WorkerHeartbeat
 from learnlinq.workers import HEARTBEAT_MAX_AGE, worker_heartbeat_touch, workers_alive
 from tests import factories
@@ -117,3 +122,35 @@ def test_detail_page_hides_notice_fresh_job(
 
     assert response.context["worker_missing"] is False
     assert 'data-show-when="worker_missing" hidden' in response.content.decode()
+
+
+def test_import_batches_resume_unfinished(admin_user: User) -> None:
+    queued = factories.import_batch_create(
+        created_by=admin_user, state=ImportBatch.State.QUEUED
+    )
+    staging = factories.import_batch_create(
+        created_by=admin_user, state=ImportBatch.State.STAGING
+    )
+    factories.import_batch_create(created_by=admin_user, state=ImportBatch.State.STAGED)
+
+    resumed = import_batches_resume()
+
+    assert resumed == [queued.pk, staging.pk]
+
+
+def test_archives_resume_only_without_other_worker(admin_user: User) -> None:
+    batch = factories.import_batch_create(created_by=admin_user)
+    archive = AttachmentArchive.objects.create(
+        batch=batch,
+        created_by=admin_user,
+        file="imports/attachments.zip",
+        original_name="bijlagen.zip",
+        size=1,
+        state=AttachmentArchive.State.RUNNING,
+    )
+    worker_heartbeat_touch(hostname="celery@other")
+
+    assert attachment_archives_resume(hostname="celery@me") == []
+
+    WorkerHeartbeat.objects.all().delete()
+    assert attachment_archives_resume(hostname="celery@me") == [archive.pk]

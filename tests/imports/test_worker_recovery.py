@@ -37,10 +37,10 @@ from tests.worker import (
     WORKER_START_TIMEOUT,
     Broker,
     Worker,
-    _database_url,
-    _worker_ready,
-    _worker_stop,
+    current_database_url,
     wait_for,
+    worker_is_ready,
+    worker_stop,
 )
 from users.models import User
 
@@ -57,7 +57,7 @@ def _worker_start(broker: Broker, settings: Settings, log_path: Path) -> Worker:
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "learnlinq.settings",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": current_database_url(),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "ACTIVATION_CHUNK_SIZE": str(settings.ACTIVATION_CHUNK_SIZE),
             # The worker enqueues the resumed activations on this queue.
@@ -87,7 +87,7 @@ def _worker_start(broker: Broker, settings: Settings, log_path: Path) -> Worker:
             command, cwd=PROJECT_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT
         )
     worker = Worker(process=process, log_path=log_path, queue=broker.queue)
-    wait_for(lambda: _worker_ready(worker), timeout=WORKER_START_TIMEOUT)
+    wait_for(lambda: worker_is_ready(worker), timeout=WORKER_START_TIMEOUT)
     return worker
 
 
@@ -118,7 +118,7 @@ def second_worker_log(tmp_path: Path) -> Iterator[list[Worker]]:
     started: list[Worker] = []
     yield started
     for worker in started:
-        _worker_stop(worker)
+        worker_stop(worker)
 
 
 def test_worker_killed_activation_completes(
@@ -214,7 +214,7 @@ def test_worker_heartbeat_written_and_removed(celery_worker: Worker) -> None:
     alive = wait_for(workers_alive, timeout=60)
     hostnames = list(WorkerHeartbeat.objects.values_list("hostname", flat=True))
 
-    _worker_stop(celery_worker)
+    worker_stop(celery_worker)
 
     assert alive
     assert hostnames == [f"{celery_worker.queue}@{socket.gethostname()}"]

@@ -326,3 +326,17 @@ def test_users_import_bounded_queries(
 
     assert report.updated == 1200
     assert User.objects.filter(name__startswith="Person ").count() == 1200
+
+
+@pytest.mark.django_db
+def test_users_import_malformed_line_rolls_back() -> None:
+    # The csv module rejects a cell over its field size limit (128 KiB).
+    data = ("Username;custom_x\nanna;1\nbert;" + "x" * 140_000 + "\n").encode()
+
+    with pytest.raises(InputRejected) as caught:
+        users_import_csv(data=data)
+
+    assert caught.value.code == "user_csv_malformed"
+    assert caught.value.params["line"] == 3
+    assert FreeField.objects.count() == 0
+    assert User.objects.count() == 0
