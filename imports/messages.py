@@ -279,8 +279,7 @@ WARNING_MESSAGES: dict[str, Promise] = {
 ATTACHMENT_MESSAGES: dict[str, Promise] = {
     "folder": _("“%(name)s” is a folder; its files are read by their own names."),
     "system_file": _(
-        "“%(name)s” is a system file that archivers and file managers add; "
-        "ignored."
+        "“%(name)s” is a system file that archivers and file managers add; ignored."
     ),
     "name_invalid": _(
         "“%(name)s” is not named <ResultId>_#_<file name>. Rename it, for "
@@ -388,21 +387,18 @@ ACTIVATION_MESSAGES: dict[str, Promise] = {
         "“%(mode)s” is not an activation mode. Choose one of %(choices)s."
     ),
     "target_missing": _(
-        "Choose an External Result from the library, or enter a title for a new "
-        "one."
+        "Choose an External Result from the library, or enter a title for a new one."
     ),
     "title_missing": _("Enter a title for the new External Result."),
     "title_too_long": _(
-        "The title “%(title)s” has %(length)s characters, maximum %(max)s. "
-        "Shorten it."
+        "The title “%(title)s” has %(length)s characters, maximum %(max)s. Shorten it."
     ),
     "target_not_allowed": _(
         "Mode %(mode)s creates its own External Results or none at all. Leave "
         "the External Result and title empty, or choose merge."
     ),
     "target_ambiguous": _(
-        "Choose an existing External Result or enter a title for a new one, not "
-        "both."
+        "Choose an existing External Result or enter a title for a new one, not both."
     ),
     "no_groups": _("Select at least one group to activate."),
     "batch_not_staged": _(

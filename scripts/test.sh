@@ -3,11 +3,7 @@
 #
 # Arguments go to pytest, for example: scripts/test.sh tests/users -x
 # Runs against the embedded set-up unless DATABASE_URL and CELERY_BROKER_URL
-# are set. Exits non-zero when ruff or any test fails.
-#
-# mypy runs and prints its findings, but fails the run only with
-# MYPY_REQUIRED=1.
-# TODO: make mypy required once `mypy .` reports no errors.
+# are set. Exits non-zero when ruff, mypy or any test fails.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -19,14 +15,11 @@ failed=()
 echo "== ruff check"
 .venv/bin/ruff check . || failed+=("ruff")
 
+echo "== ruff format --check"
+.venv/bin/ruff format --check . || failed+=("ruff format")
+
 echo "== mypy"
-if ! .venv/bin/mypy .; then
-    if [ "${MYPY_REQUIRED:-0}" = "1" ]; then
-        failed+=("mypy")
-    else
-        echo "mypy reported errors; they do not fail this run (set MYPY_REQUIRED=1)."
-    fi
-fi
+.venv/bin/mypy . || failed+=("mypy")
 
 echo "== pytest"
 .venv/bin/python -m pytest "$@"

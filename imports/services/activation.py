@@ -295,9 +295,7 @@ def _activation_link(activation: Activation) -> str:
     return reverse("imports:activation-detail", kwargs={"pk": activation.pk})
 
 
-def _activation_params(
-    activation: Activation, **extra: int | str
-) -> dict[str, object]:
+def _activation_params(activation: Activation, **extra: int | str) -> dict[str, object]:
     params: dict[str, object] = {
         "activation": activation.pk,
         "batch": activation.batch_id,

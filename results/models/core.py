@@ -60,9 +60,7 @@ class Result(TimeStampedModel):
         default=False,
         help_text=_("Shown in the portfolio, never linked to a learning path."),
     )
-    source_batch_id = models.PositiveBigIntegerField(
-        _("import"), null=True, blank=True
-    )
+    source_batch_id = models.PositiveBigIntegerField(_("import"), null=True, blank=True)
     source_line = models.PositiveIntegerField(_("line"), null=True, blank=True)
     source_result_id = models.CharField(_("ResultId"), max_length=255, blank=True)
 

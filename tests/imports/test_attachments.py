@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from imports.models import (
     Activation,
@@ -134,7 +135,9 @@ def test_process_stored_bytes_identical(process_zip: ProcessZip) -> None:
     attachment = StagedAttachment.objects.get(
         archive=archive, original_name="pasfoto.jpg"
     )
-    with default_storage.open(attachment.blob.file.name, "rb") as stored:
+    name = attachment.blob.file.name
+    assert name
+    with default_storage.open(name, "rb") as stored:
         content = stored.read()
 
     assert hashlib.sha256(content).hexdigest() == (
@@ -142,7 +145,7 @@ def test_process_stored_bytes_identical(process_zip: ProcessZip) -> None:
     )
     assert attachment.content_type == "image/jpeg"
     assert attachment.size == 898
-    assert attachment.blob.file.name.startswith("attachments/85/e2/")
+    assert name.startswith("attachments/85/e2/")
 
 
 def test_process_folders_and_backslashes(process_zip: ProcessZip) -> None:
@@ -252,7 +255,8 @@ def test_process_refused_archive_refuses_import(
 
 
 def test_process_forged_size_leaves_no_file(
-    process_zip: ProcessZip, django_capture_on_commit_callbacks: Callable[..., object]
+    process_zip: ProcessZip,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     bomb = _case("c22-bomb-forged-size.zip")
     result_ids = ("R101", "R102", "R103")
@@ -266,7 +270,8 @@ def test_process_forged_size_leaves_no_file(
 
 
 def test_process_refusal_deletes_partial_output(
-    process_zip: ProcessZip, django_capture_on_commit_callbacks: Callable[..., object]
+    process_zip: ProcessZip,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     # Damage the end of the second entry's data so it fails after the first
     # entry was stored.
@@ -413,7 +418,8 @@ def test_process_interrupted_run_restarts(process_zip: ProcessZip) -> None:
 
 
 def test_staged_row_delete_frees_blob(
-    process_zip: ProcessZip, django_capture_on_commit_callbacks: Callable[..., object]
+    process_zip: ProcessZip,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     data = _zip(
         {"R101_#_eigen.pdf": PDF + b"eigen", "R101_#_a.pdf": PDF, "R102_#_b.pdf": PDF}
@@ -435,7 +441,8 @@ def test_staged_row_delete_frees_blob(
 
 
 def test_import_delete_frees_all_blobs(
-    process_zip: ProcessZip, django_capture_on_commit_callbacks: Callable[..., object]
+    process_zip: ProcessZip,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     archive = process_zip(("R101",), _zip({"R101_#_a.pdf": PDF}))
 
@@ -476,12 +483,14 @@ def test_clean_up_keeps_unprocessed_archive(
 
     attachment_uploads_clean_up(now=timezone.now() + datetime.timedelta(hours=48))
 
+    assert archive.file.name
     assert default_storage.exists(archive.file.name)
 
 
 def test_clean_up_deletes_processed_archive(process_zip: ProcessZip) -> None:
     archive = process_zip(("R101",), _zip({"R101_#_a.pdf": PDF}))
     name = archive.file.name
+    assert name
 
     attachment_uploads_clean_up(now=timezone.now() + datetime.timedelta(hours=48))
     archive.refresh_from_db()
@@ -589,7 +598,7 @@ def test_activation_waits_for_attachments(
 def test_result_delete_keeps_shared_blob(
     process_zip: ProcessZip,
     admin_user: User,
-    django_capture_on_commit_callbacks: Callable[..., object],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     archive = process_zip(("R101",), _zip({"R101_#_a.pdf": PDF}))
     _activate(archive.batch, admin_user)
@@ -639,7 +648,7 @@ def test_process_task_runs_service(
         original_name="b.zip",
     )
 
-    attachment_archive_process_task.apply(args=[archive.pk])
+    attachment_archive_process_task.apply(args=(archive.pk,))
     archive.refresh_from_db()
 
     assert archive.state == AttachmentArchive.State.FINISHED
@@ -649,7 +658,7 @@ def test_process_task_runs_service(
 def test_process_task_missing_archive(db: None) -> None:
     from imports.tasks import attachment_archive_process_task
 
-    result = attachment_archive_process_task.apply(args=[999])
+    result = attachment_archive_process_task.apply(args=(999,))
 
     assert result.successful()
 

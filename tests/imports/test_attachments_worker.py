@@ -79,7 +79,9 @@ def test_worker_zip_to_portfolio(
     attachments = ResultAttachment.objects.select_related("blob", "result")
     digests = {}
     for attachment in attachments:
-        with default_storage.open(attachment.blob.file.name, "rb") as stored:
+        name = attachment.blob.file.name
+        assert name
+        with default_storage.open(name, "rb") as stored:
             digest = hashlib.sha256(stored.read()).hexdigest()
         digests[(attachment.result.source_result_id, attachment.original_name)] = digest
     assert digests == {

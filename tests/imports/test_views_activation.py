@@ -284,7 +284,9 @@ def test_activate_group_claimed_form_error(
     assert response.context["overview"].unavailable == [EHBO]
     assert retry.status_code == 302
     assert Activation.objects.count() == 2
-    assert Activation.objects.order_by("-pk").first().total_rows == 3
+    latest = Activation.objects.order_by("-pk").first()
+    assert latest is not None
+    assert latest.total_rows == 3
 
 
 def test_activate_clears_selection_after_start(

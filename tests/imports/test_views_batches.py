@@ -1,6 +1,7 @@
 """Views of one import and the list of imports."""
 
 import pytest
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -187,6 +188,7 @@ def test_rejected_csv_download(admin_client: Client, batch: ImportBatch) -> None
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith("attachment;")
     assert "bhv-2021" in response["Content-Disposition"]
-    body = b"".join(response.streaming_content).decode("utf-8")
+    assert isinstance(response, StreamingHttpResponse)
+    body = response.getvalue().decode("utf-8")
     assert "nobody@example.nl" in body
     assert "31-2-2021" in body

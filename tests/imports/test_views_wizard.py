@@ -1,12 +1,13 @@
 """The import wizard, walked with the test client on real files."""
 
+from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import HttpResponse
 from django.test import Client
+from django.test.utils import ContextList
 from django.urls import reverse
 
 from imports.models import ImportBatch
@@ -76,22 +77,39 @@ def mapping_data(**choices: str) -> dict[str, str]:
     return data
 
 
-def current_step(response: HttpResponse) -> str:
+class RenderedResponse(Protocol):
+    """A test client response with the context of the templates it rendered.
+
+    Django's test client sets `context` on the responses it returns, and
+    django-stubs names that type only as the private `_MonkeyPatchedWSGIResponse`.
+    """
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def cookies(self) -> SimpleCookie: ...
+
+    @property
+    def context(self) -> ContextList | dict[str, Any]: ...
+
+
+def current_step(response: RenderedResponse) -> str:
     return response.context["wizard"]["steps"].current
 
 
-def summary_values(response: HttpResponse) -> dict[str, str]:
+def summary_values(response: RenderedResponse) -> dict[str, str]:
     return {key: value for key, _label, value in response.context["summary"]}
 
 
-def assert_small_cookies(response: HttpResponse) -> None:
+def assert_small_cookies(response: RenderedResponse) -> None:
     for morsel in response.cookies.values():
         assert len(morsel.OutputString()) <= COOKIE_LIMIT, morsel.key
 
 
-def walk_wide_file(client: Client) -> list[HttpResponse]:
+def walk_wide_file(client: Client) -> list[RenderedResponse]:
     """Post the upload and mapping steps for the wide Windows-1252 file."""
-    responses = [client.get(WIZARD_URL)]
+    responses: list[RenderedResponse] = [client.get(WIZARD_URL)]
     responses.append(
         client.post(
             WIZARD_URL,
