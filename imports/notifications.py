@@ -5,8 +5,10 @@ Registered with ``users.notifications`` when the app starts. The parameters
 each text uses are the ones the sending service stores.
 """
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from imports.models import Activation
 from users.notifications import notification_message_register
 
 NOTIFICATION_MESSAGES = {
@@ -44,3 +46,20 @@ def notification_messages_register() -> None:
     """Register every text above. Calling it again changes nothing."""
     for code, message in NOTIFICATION_MESSAGES.items():
         notification_message_register(code, message)
+
+
+def activation_link(activation: Activation) -> str:
+    return reverse("imports:activation-detail", kwargs={"pk": activation.pk})
+
+
+def activation_notification_params(
+    activation: Activation, **extra: int | str
+) -> dict[str, object]:
+    params: dict[str, object] = {
+        "activation": activation.pk,
+        "batch": activation.batch_id,
+        "file": activation.batch.original_name,
+        "rows": activation.total_rows,
+    }
+    params.update(extra)
+    return params

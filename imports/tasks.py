@@ -13,7 +13,7 @@ from celery import Task, shared_task
 from celery.signals import worker_ready
 
 from imports.models import Activation, AttachmentArchive, ImportBatch
-from imports.services.activation import activation_run
+from imports.services.activation_run import activation_run
 from imports.services.attachments import (
     attachment_archive_after_staging,
     attachment_archive_process,

@@ -13,12 +13,13 @@ from imports.messages import activation_error_message
 from imports.models import Activation, ActivationGroup, ImportBatch, StagedRow
 from imports.selectors import GroupKey, review_groups
 from imports.services import activation as activation_module
+from imports.services import activation_run as activation_run_module
 from imports.services.activation import (
     activation_create,
     activation_overview,
     activation_retry,
-    activation_run,
 )
+from imports.services.activation_run import activation_run
 from imports.tasks import activation_run_task
 from learnlinq.celery import app as celery_app
 from learnlinq.errors import InputRejected
@@ -62,13 +63,13 @@ class _SimulatedCrash(BaseException):
 def after_chunk_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[int]]]:
     """Record the result ids each chunk passes to the follow-up hook."""
     calls: list[list[int]] = []
-    original = activation_module._after_chunk
+    original = activation_run_module._after_chunk
 
     def recording(activation: Activation, result_ids: list[int]) -> None:
         calls.append(list(result_ids))
         original(activation, result_ids)
 
-    monkeypatch.setattr(activation_module, "_after_chunk", recording)
+    monkeypatch.setattr(activation_run_module, "_after_chunk", recording)
     yield calls
 
 
@@ -83,7 +84,7 @@ def _fail_on_call(
         if calls["count"] == number:
             raise error
 
-    monkeypatch.setattr(activation_module, "_after_chunk", failing)
+    monkeypatch.setattr(activation_run_module, "_after_chunk", failing)
 
 
 # activation_create ---------------------------------------------------------

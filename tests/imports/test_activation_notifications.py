@@ -3,11 +3,8 @@ from django.utils import translation
 
 from imports.models import Activation
 from imports.selectors import GroupKey
-from imports.services.activation import (
-    _activation_fail,
-    activation_create,
-    activation_run,
-)
+from imports.services.activation import activation_create
+from imports.services.activation_run import _activation_fail, activation_run
 from tests import factories
 from users.models import Notification, User
 from users.notifications import notification_message

@@ -8,8 +8,8 @@ from imports.services.activation import (
     GroupTarget,
     activation_create,
     activation_overview,
-    activation_run,
 )
+from imports.services.activation_run import activation_run
 from learnlinq.errors import InputRejected
 from results.models import ExternalResult, Result
 from tests import factories

@@ -24,7 +24,8 @@ from imports.models import (
     StagedRow,
 )
 from imports.selectors import GroupKey
-from imports.services.activation import activation_create, activation_run
+from imports.services.activation import activation_create
+from imports.services.activation_run import activation_run
 from imports.services.attachments import (
     attachment_archive_create,
     attachment_archive_process,

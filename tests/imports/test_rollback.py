@@ -6,7 +6,8 @@ from django.utils import translation
 
 from imports.models import Activation, ImportBatch, StagedRow
 from imports.selectors import GroupKey, review_groups
-from imports.services.activation import activation_create, activation_run
+from imports.services.activation import activation_create
+from imports.services.activation_run import activation_run
 from imports.services.rollback import (
     activation_cancel,
     activation_rollback,

@@ -8,7 +8,8 @@ from django.utils import translation
 
 from imports.models import Activation, ImportBatch, StagedRow
 from imports.selectors import GroupKey
-from imports.services.activation import activation_create, activation_run
+from imports.services.activation import activation_create
+from imports.services.activation_run import activation_run
 from results.models import (
     ExternalResult,
     LearningActivity,

@@ -14,7 +14,8 @@ from django.core.files.base import ContentFile
 
 from imports.models import Activation, ImportBatch
 from imports.selectors import review_groups
-from imports.services.activation import activation_create, activation_run
+from imports.services.activation import activation_create
+from imports.services.activation_run import activation_run
 from imports.services.rollback import activation_rollback
 from imports.services.settings import ImportSettings
 from imports.services.staging import import_batch_create, import_batch_stage

@@ -10,7 +10,8 @@ from imports.messages import activation_error_message
 from imports.models import Activation, ImportBatch
 from imports.reading.values import tags_key, tags_split
 from imports.selectors import GroupKey, ReviewGroup, review_groups
-from imports.services.activation import activation_create, activation_run
+from imports.services.activation import activation_create
+from imports.services.activation_run import activation_run
 from learnlinq.errors import InputRejected
 from results.models import ExternalResult
 from users.models import User

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from imports.management.commands.activate_results import activation_report
 from imports.messages import activation_error_message
 from imports.models import Activation
-from imports.services.activation import activation_retry, activation_run
+from imports.services.activation import activation_retry
+from imports.services.activation_run import activation_run
 from learnlinq.errors import InputRejected
 from users.models import User
 
