@@ -166,7 +166,7 @@ FILE_ERROR_MESSAGES: dict[str, Promise] = {
         "“%(value)s” is not a duplicate policy; use skip or keep."
     ),
     "batch_not_staged": _(
-        "Import %(batch)s is not ready for review (state %(state)s), so its "
+        "Import %(batch)s is not ready for review (state “%(state)s”), so its "
         "rejected rows cannot be imported again."
     ),
     "reimport_header_mismatch": _(
@@ -402,7 +402,7 @@ ACTIVATION_MESSAGES: dict[str, Promise] = {
     ),
     "no_groups": _("Select at least one group to activate."),
     "batch_not_staged": _(
-        "Import %(batch)s is not ready for review (state %(state)s), so nothing "
+        "Import %(batch)s is not ready for review (state “%(state)s”), so nothing "
         "of it can be activated yet."
     ),
     "group_already_activated": _(
@@ -414,8 +414,8 @@ ACTIVATION_MESSAGES: dict[str, Promise] = {
         "once it is finished, so the results get their documents."
     ),
     "activation_not_failed": _(
-        "Activation %(activation)s is %(state)s; only a failed activation can be "
-        "retried."
+        "Activation %(activation)s has the state “%(state)s”; only a failed "
+        "activation can be retried."
     ),
     "enqueue_failed": _(
         "The activation could not be handed to a worker because the task queue "
@@ -429,17 +429,18 @@ ACTIVATION_MESSAGES: dict[str, Promise] = {
     ),
     # Why a rollback, cancellation or discard was refused.
     "activation_not_rollbackable": _(
-        "Activation %(activation)s is %(state)s. Only a finished, cancelled or "
-        "failed activation can be rolled back; wait until it finishes or cancel "
-        "it."
+        "Activation %(activation)s has the state “%(state)s”. Only a finished, "
+        "cancelled or failed activation can be rolled back; wait until it "
+        "finishes or cancel it."
     ),
     "activation_not_cancellable": _(
-        "Activation %(activation)s is %(state)s. Only a queued or running "
+        "Activation %(activation)s has the state “%(state)s”. Only a queued or running "
         "activation can be cancelled."
     ),
     "import_not_discardable": _(
-        "Import %(batch)s is %(state)s. Only an import that is ready for review "
-        "or was rejected can be discarded; wait until it has been read."
+        "Import %(batch)s has the state “%(state)s”. Only an import that is "
+        "ready for review or was rejected can be discarded; wait until it has "
+        "been read."
     ),
     "import_has_activated_rows": _(
         "Import %(batch)s has %(rows)s activated rows. Roll back its activations "
@@ -460,6 +461,16 @@ class _Params(dict[str, Any]):
         return ""
 
 
+def _state_label(params: Mapping[str, Any]) -> str:
+    # A stored state is the code ("running"); the reader gets its label in
+    # their own language, from the job the message is about.
+    from imports.models import Activation, ImportBatch
+
+    states = Activation.State if "activation" in params else ImportBatch.State
+    state = str(params["state"])
+    return str(states(state).label) if state in states.values else state
+
+
 def _format(template: Promise, params: Mapping[str, Any]) -> str:
     # Lists are stored as lists and joined here, so the word "and" is in the
     # reader's language too.
@@ -467,6 +478,8 @@ def _format(template: Promise, params: Mapping[str, Any]) -> str:
         (key, field_list(value) if isinstance(value, list | tuple) else value)
         for key, value in params.items()
     )
+    if "state" in values:
+        values["state"] = _state_label(params)
     return str(template) % values
 
 

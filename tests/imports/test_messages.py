@@ -9,6 +9,7 @@ from django.utils.translation import override
 from imports.messages import (
     FILE_ERROR_MESSAGES,
     REJECTION_MESSAGES,
+    activation_error_message,
     file_error_message,
     rejection_message,
     warning_message,
@@ -99,3 +100,16 @@ def test_rejection_messages_name_line(code: str) -> None:
 @pytest.mark.parametrize("code", sorted(FILE_ERROR_MESSAGES))
 def test_file_error_messages_render(code: str) -> None:
     assert file_error_message(code, {})
+
+
+def test_state_shown_as_translated_label() -> None:
+    params = {"activation": 3, "state": "running"}
+
+    with override("nl"):
+        dutch = activation_error_message("activation_not_failed", params)
+    with override("en"):
+        english = activation_error_message("activation_not_failed", params)
+
+    assert "“Bezig”" in dutch
+    assert "“Running”" in english
+    assert "running" not in dutch
