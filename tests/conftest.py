@@ -21,6 +21,17 @@ REALDATA_DIR = SHARED_DIR / "realdata"
 CASES_DIR = SHARED_DIR / "cases"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Many tests read real export files and bad inputs from this folder, so a
+    # run without it would fail at collection with a bare FileNotFoundError.
+    if not (CASES_DIR / "expected.json").is_file() or not REALDATA_DIR.is_dir():
+        raise pytest.UsageError(
+            f"The sample files are missing: {SHARED_DIR} has no cases/ and "
+            "realdata/ folders. Put the shared folder beside the checkout, or "
+            "set LEARNLINQ_SHARED_DIR to its path."
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: pytest.FixtureRequest) -> None:
     # The default hasher takes a noticeable fraction of a second per user, and

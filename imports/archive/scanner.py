@@ -84,6 +84,7 @@ class PlannedEntry:
     def skip(self, code: str) -> None:
         self.outcome = Outcome.SKIPPED
         self.code = code
+        self.params = {"name": self.name}
 
     def reject(self, code: str, params: dict[str, Any] | None = None) -> None:
         self.outcome = Outcome.REJECTED

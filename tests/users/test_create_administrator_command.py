@@ -1,12 +1,20 @@
+import os
+import subprocess
+import sys
+import time
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from tests.worker import current_database_url
 from users.models import User
 from users.services import SETTINGS_ADMINISTRATORS_GROUP
 
 PASSWORD = "a-long-admin-secret-42"
+MANAGE = Path(settings.BASE_DIR) / "manage.py"
 
 
 def _run(*args: str) -> str:
@@ -114,4 +122,42 @@ def test_create_administrator_weak_password(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(CommandError, match="The password is rejected"):
         _run("--username", "beheer")
 
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_create_administrator_terminal_closed_input() -> None:
+    # A real terminal whose input ends (Ctrl+D) at the password prompt, in a
+    # child process without a controlling terminal so getpass reads this one.
+    controller, terminal = os.openpty()
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key != "LEARNLINQ_ADMIN_PASSWORD"
+    }
+    environment["DATABASE_URL"] = current_database_url()
+    child = subprocess.Popen(
+        [sys.executable, str(MANAGE), "create_administrator", "--username", "beheer"],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        start_new_session=True,
+    )
+
+    # getpass flushes pending input when it turns echo off, so the end of
+    # input is sent until the child has read it.
+    for _attempt in range(600):
+        if child.poll() is not None:
+            break
+        os.write(controller, b"\x04")
+        time.sleep(0.1)
+    _output, errors = child.communicate(timeout=30)
+    os.close(controller)
+    os.close(terminal)
+
+    assert child.returncode == 1
+    assert "No password was typed" in errors
+    assert "Traceback" not in errors
     assert not User.objects.exists()

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.utils.translation import override
 
 from imports.archive import (
     ArchiveLimits,
@@ -19,6 +20,7 @@ from imports.archive import (
     archive_plan,
     entry_copy,
 )
+from imports.messages import attachment_message
 from learnlinq.errors import InputRejected
 from tests.conftest import CASES_DIR, REALDATA_DIR
 
@@ -263,6 +265,18 @@ def test_plan_archiver_junk_skipped() -> None:
         "__MACOSX/._R101_#_certificaat.pdf": (Outcome.SKIPPED, "system_file"),
         ".DS_Store": (Outcome.SKIPPED, "system_file"),
     }
+
+
+def test_plan_skipped_entries_named() -> None:
+    entries = _plan((FILES / "c19-archiver-junk.zip").read_bytes())
+    skipped = [entry for entry in entries if entry.outcome == Outcome.SKIPPED]
+
+    for entry in skipped:
+        assert entry.params == {"name": entry.name}
+    with override("en"):
+        assert attachment_message("folder", skipped[0].params) == (
+            "“__MACOSX/” is a folder; its files are read by their own names."
+        )
 
 
 def test_plan_folders_both_separators() -> None:

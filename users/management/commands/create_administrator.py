@@ -90,8 +90,16 @@ class Command(BaseCommand):
                 "type the password."
             )
 
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Password (again): "):
+        try:
+            password = getpass.getpass("Password: ")
+            repeated = getpass.getpass("Password (again): ")
+        except EOFError:
+            # The terminal closed its input before a password was typed.
+            raise CommandError(
+                "No password was typed. Run the command again, or set "
+                f"{PASSWORD_VARIABLE}."
+            ) from None
+        if password != repeated:
             raise CommandError("The two passwords differ. Run the command again.")
         return password
 
