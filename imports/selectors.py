@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Min, Q, QuerySet
+from django.db.models.functions import Lower, Trim
 
 from imports.models import ImportBatch, StagedRow
+from results.models import ExternalResult
 
 
 @dataclass(frozen=True)
@@ -95,3 +97,23 @@ def review_group_rows(*, batch: ImportBatch, key: GroupKey) -> QuerySet[StagedRo
         .prefetch_related("attachments")
         .order_by("line")
     )
+
+
+def external_results_by_title(titles: list[str]) -> dict[str, ExternalResult]:
+    """
+    Return the library's External Results whose title equals one of ``titles``.
+
+    Titles compare trimmed and case-insensitively, and the result is keyed by
+    that normalised form (``title.strip().lower()``). Of several entries with
+    the same title the oldest wins. One query, whatever the number of titles.
+    """
+    wanted = {title.strip().lower() for title in titles if title.strip()}
+    if not wanted:
+        return {}
+    matches = (
+        ExternalResult.objects.annotate(normalised=Lower(Trim("title")))
+        .filter(normalised__in=wanted)
+        .order_by("-pk")
+    )
+    # Later assignments win, so ordering newest first leaves the oldest.
+    return {match.normalised: match for match in matches}

@@ -9,6 +9,7 @@ from tests.worker import (  # noqa: F401 (fixtures)
     celery_broker,
     celery_session_queue,
     celery_worker,
+    worker_environment,
 )
 from users.models import User
 

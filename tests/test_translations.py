@@ -124,7 +124,7 @@ def test_rejection_field_list_joined_dutch() -> None:
 @pytest.mark.django_db
 def test_wizard_page_dutch_by_default(admin_client: Client) -> None:
     response = admin_client.get(
-        reverse("imports:wizard"), headers={"accept_language": "en"}
+        reverse("imports:wizard"), headers={"accept_language": "en"}, follow=True
     )
 
     assert response.status_code == 200
@@ -142,7 +142,7 @@ def test_wizard_page_dutch_by_default(admin_client: Client) -> None:
 def test_wizard_page_english_with_cookie(admin_client: Client) -> None:
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
-    response = admin_client.get(reverse("imports:wizard"))
+    response = admin_client.get(reverse("imports:wizard"), follow=True)
 
     assert response.status_code == 200
     content = response.content.decode()

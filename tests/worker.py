@@ -212,18 +212,32 @@ def worker_stop(worker: Worker) -> None:
 
 
 @pytest.fixture
+def worker_environment() -> dict[str, str | None]:
+    """
+    Extra environment variables of the ``celery_worker`` process.
+
+    A value of None removes the variable. Override this fixture, or
+    parametrize a test on it, to run the worker under another locale or time
+    zone. The values are applied last, so they win over the fixture's own.
+    """
+    return {}
+
+
+@pytest.fixture
 def celery_worker(
     transactional_db: None,
     celery_broker: Broker,
     settings: Settings,
     tmp_path: Path,
+    worker_environment: dict[str, str | None],
 ) -> Iterator[Worker]:
     """
     Run a real Celery worker process for the duration of the test.
 
     The worker reads the current test database, the test's broker queue and
-    media folder, and ``ACTIVATION_CHUNK_SIZE`` as the test has set it. Its
-    output is in ``worker.log_text()``.
+    media folder, and ``ACTIVATION_CHUNK_SIZE`` as the test has set it, with
+    the changes of ``worker_environment``. Its output is in
+    ``worker.log_text()``.
     """
     env = dict(os.environ)
     env.update(celery_broker.env)
@@ -239,6 +253,11 @@ def celery_worker(
             "PYTHONUNBUFFERED": "1",
         }
     )
+    for name, value in worker_environment.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     log_path = tmp_path / "worker.log"
     command = [
         sys.executable,

@@ -113,3 +113,8 @@ class TargetForm(forms.Form):
 
 class ActivateForm(forms.Form):
     """The overview's Activate button, with the service's rejection as its error."""
+
+    # Checked by the view against the run's current selection.
+    fingerprint = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=64
+    )

@@ -1,12 +1,10 @@
 """The form that takes a corrected report of rejected rows back in."""
 
 from django import forms
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-# A spreadsheet may save the corrected report as CSV or as a workbook.
-REPORT_EXTENSIONS = (".csv", ".txt", ".xlsx")
+from imports.forms.wizard import results_file_check
 
 
 class CorrectedReportForm(forms.Form):
@@ -34,21 +32,4 @@ class CorrectedReportForm(forms.Form):
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
-        name = upload.name or ""
-        if not name.lower().endswith(REPORT_EXTENSIONS):
-            raise forms.ValidationError(
-                self.error_messages["extension"],
-                code="extension",
-                params={"name": name},
-            )
-        if upload.size and upload.size > settings.IMPORT_MAX_CSV_BYTES:
-            raise forms.ValidationError(
-                self.error_messages["too_large"],
-                code="too_large",
-                params={
-                    "name": name,
-                    "size": upload.size,
-                    "max": settings.IMPORT_MAX_CSV_BYTES,
-                },
-            )
-        return upload
+        return results_file_check(upload, error_messages=self.error_messages)

@@ -92,6 +92,8 @@ class ReviewActionForm(forms.Form):
     groups = GroupKeysField(required=False)
     # Row ids are checked against the import by the service.
     rows = RowIdsField(required=False)
+    # A delete without it only shows the confirmation page.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -1,6 +1,6 @@
 """The steps of the import wizard: upload, column mapping and confirmation."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from django import forms
@@ -70,6 +70,33 @@ def import_settings_build(
         passed_values=tuple(mapping.get("passed_values", ())),
         duplicate_policy=mapping.get("duplicate_policy", "skip"),
     )
+
+
+def results_file_check(
+    upload: UploadedFile, *, error_messages: Mapping[str, Any]
+) -> UploadedFile:
+    """
+    Check a results file's extension and size, raising ``ValidationError``.
+
+    ``error_messages`` supplies the ``extension`` and ``too_large`` texts, so
+    each form can say what the user should do in its own situation.
+    """
+    name = upload.name or ""
+    if not name.lower().endswith(ALLOWED_EXTENSIONS):
+        raise forms.ValidationError(
+            error_messages["extension"], code="extension", params={"name": name}
+        )
+    if upload.size and upload.size > settings.IMPORT_MAX_CSV_BYTES:
+        raise forms.ValidationError(
+            error_messages["too_large"],
+            code="too_large",
+            params={
+                "name": name,
+                "size": upload.size,
+                "max": settings.IMPORT_MAX_CSV_BYTES,
+            },
+        )
+    return upload
 
 
 class UploadForm(forms.Form):
@@ -218,24 +245,7 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(
                 self.fields["file"].error_messages["required"], code="required"
             )
-        name = upload.name or ""
-        if not name.lower().endswith(ALLOWED_EXTENSIONS):
-            raise forms.ValidationError(
-                self.error_messages["extension"],
-                code="extension",
-                params={"name": name},
-            )
-        if upload.size and upload.size > settings.IMPORT_MAX_CSV_BYTES:
-            raise forms.ValidationError(
-                self.error_messages["too_large"],
-                code="too_large",
-                params={
-                    "name": name,
-                    "size": upload.size,
-                    "max": settings.IMPORT_MAX_CSV_BYTES,
-                },
-            )
-        return upload
+        return results_file_check(upload, error_messages=self.error_messages)
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -2,12 +2,15 @@
 The activation wizard and the activation pages.
 
 The wizard keeps the selected group keys and the choices made so far in the
-session, keyed by import, so two imports can be activated in two tabs.
+session under the run token that the review page creates (``?run=``). So
+two runs in two tabs, of one import or of two, never share a selection.
 Steps: mode, target and overview. Merge chooses one External Result on the
 target step, individual mode one per group, and portfolio mode skips the
 step. The overview's POST activates.
 """
 
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -17,6 +20,7 @@ from django.forms import formset_factory
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_GET,
@@ -32,7 +36,7 @@ from imports.forms.activation import (
 )
 from imports.messages import activation_error_message
 from imports.models import Activation, ImportBatch
-from imports.selectors import GroupKey, review_groups
+from imports.selectors import GroupKey, external_results_by_title, review_groups
 from imports.services.activation import (
     GroupTarget,
     activation_create,
@@ -40,7 +44,8 @@ from imports.services.activation import (
     activation_retry,
 )
 from imports.services.recovery import activation_worker_missing
-from imports.views.review import activation_session_key
+from imports.views.review import activation_run_session_key
+from imports.views.runs import RUN_PARAM, run_token_get
 from learnlinq.errors import InputRejected
 from learnlinq.permissions import (
     object_for_administrator,
@@ -57,25 +62,56 @@ MODES_WITH_TARGET = (Activation.Mode.MERGE, Activation.Mode.INDIVIDUAL)
 GroupTargetFormSet = formset_factory(TargetForm, extra=0)
 
 
-def selected_keys(request: HttpRequest, batch: ImportBatch) -> list[GroupKey]:
-    """Return the group keys chosen on the review page for this import."""
-    stored = request.session.get(activation_session_key(batch.pk)) or []
+def run_state(request: HttpRequest, run: str) -> dict[str, Any]:
+    return dict(request.session.get(activation_run_session_key(run)) or {})
+
+
+def selected_keys(request: HttpRequest, run: str) -> list[GroupKey]:
+    """Return the group keys chosen on the review page for this wizard run."""
+    stored = run_state(request, run).get("keys") or []
     return [GroupKey(title=title, tags_key=tags_key) for title, tags_key in stored]
 
 
-def choices_session_key(batch_id: int) -> str:
-    return activation_session_key(batch_id) + ":choices"
-
-
-def stored_choices(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
-    return dict(request.session.get(choices_session_key(batch.pk)) or {})
-
-
-def choices_store(request: HttpRequest, batch: ImportBatch, **choices: Any) -> None:
-    request.session[choices_session_key(batch.pk)] = {
-        **stored_choices(request, batch),
-        **choices,
+def selected_keys_store(request: HttpRequest, run: str, keys: list[GroupKey]) -> None:
+    request.session[activation_run_session_key(run)] = {
+        **run_state(request, run),
+        "keys": [[key.title, key.tags_key] for key in keys],
     }
+
+
+def stored_choices(request: HttpRequest, run: str) -> dict[str, Any]:
+    return dict(run_state(request, run).get("choices") or {})
+
+
+def choices_store(request: HttpRequest, run: str, **choices: Any) -> None:
+    request.session[activation_run_session_key(run)] = {
+        **run_state(request, run),
+        "choices": {**stored_choices(request, run), **choices},
+    }
+
+
+def selection_fingerprint(
+    keys: list[GroupKey], mode: str, choices: dict[str, Any]
+) -> str:
+    """
+    Return a hash of the groups, the mode and the targets an overview shows.
+
+    The overview's form posts it back, so Activate is rejected when the run's
+    selection changed after the page was shown, for example in another tab.
+    """
+    selection: dict[str, Any] = {
+        "keys": sorted([key.title, key.tags_key] for key in keys),
+        "mode": mode,
+    }
+    if mode == Activation.Mode.MERGE:
+        for name in ("external_result", "new_title", "new_library_title"):
+            selection[name] = choices.get(name)
+    if mode == Activation.Mode.INDIVIDUAL:
+        # Each entry starts with the unique group key, so the sort never
+        # has to compare an External Result id with None.
+        selection["group_targets"] = sorted(choices.get("group_targets") or [])
+    payload = json.dumps(selection, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def post_data(request: HttpRequest) -> Any:
@@ -85,8 +121,9 @@ def post_data(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-def step_url(batch: ImportBatch, step: str) -> str:
-    return reverse("imports:activate", kwargs={"pk": batch.pk}) + "?step=" + step
+def step_url(batch: ImportBatch, run: str, step: str) -> str:
+    query = urlencode({RUN_PARAM: run, "step": step})
+    return reverse("imports:activate", kwargs={"pk": batch.pk}) + "?" + query
 
 
 @settings_administrator_required
@@ -95,26 +132,35 @@ def activate(request: HttpRequest, pk: int) -> HttpResponse:
     """
     Walk the administrator through mode, target and overview, then activate.
 
-    Without selected groups in the session (a bookmarked or expired wizard)
-    the page sends the administrator back to the review page.
+    Without a known run token, or without selected groups in the run (a
+    bookmarked, finished or expired wizard), the page sends the
+    administrator back to the review page.
     """
     batch = object_for_administrator(request, ImportBatch.objects.all(), pk=pk)
-    keys = selected_keys(request, batch)
-    if not keys:
-        messages.warning(request, _("Select the groups to activate first."))
+    run = run_token_get(request)
+    state = run_state(request, run) if run else {}
+    keys = selected_keys(request, run) if run else []
+    if run is None or state.get("batch") != batch.pk or not keys:
+        messages.warning(
+            request,
+            _(
+                "This activation is no longer open, or its groups were not "
+                "selected. Select the groups to activate again."
+            ),
+        )
         return redirect("imports:review", pk=batch.pk)
 
     groups = selected_groups(batch, keys)
     step = request.GET.get("step", MODE)
-    choices = stored_choices(request, batch)
+    choices = stored_choices(request, run)
     if step not in (MODE, TARGET, OVERVIEW) or (step != MODE and "mode" not in choices):
         step = MODE
 
     if step == MODE:
-        return mode_step(request, batch, groups, choices)
+        return mode_step(request, batch, run, groups, choices)
     if step == TARGET:
-        return target_step(request, batch, groups, choices)
-    return overview_step(request, batch, keys, groups, choices)
+        return target_step(request, batch, run, groups, choices)
+    return overview_step(request, batch, run, keys, groups, choices)
 
 
 def selected_groups(batch: ImportBatch, keys: list[GroupKey]) -> list[Any]:
@@ -127,14 +173,18 @@ def selected_groups(batch: ImportBatch, keys: list[GroupKey]) -> list[Any]:
 
 
 def mode_step(
-    request: HttpRequest, batch: ImportBatch, groups: list[Any], choices: dict[str, Any]
+    request: HttpRequest,
+    batch: ImportBatch,
+    run: str,
+    groups: list[Any],
+    choices: dict[str, Any],
 ) -> HttpResponse:
     form = ModeForm(post_data(request), initial={"mode": choices.get("mode")})
     if request.method == "POST" and form.is_valid():
         mode = form.cleaned_data["mode"]
-        choices_store(request, batch, mode=mode)
+        choices_store(request, run, mode=mode)
         next_step = TARGET if mode in MODES_WITH_TARGET else OVERVIEW
-        return redirect(step_url(batch, next_step))
+        return redirect(step_url(batch, run, next_step))
 
     modes = [
         (choice, MODE_EXPLANATIONS[Activation.Mode(choice.data["value"])])
@@ -143,17 +193,21 @@ def mode_step(
     return render(
         request,
         "imports/activation/mode.html",
-        wizard_context(batch, groups, MODE, form=form, modes=modes),
+        wizard_context(batch, run, groups, MODE, form=form, modes=modes),
     )
 
 
 def target_step(
-    request: HttpRequest, batch: ImportBatch, groups: list[Any], choices: dict[str, Any]
+    request: HttpRequest,
+    batch: ImportBatch,
+    run: str,
+    groups: list[Any],
+    choices: dict[str, Any],
 ) -> HttpResponse:
     if choices["mode"] == Activation.Mode.INDIVIDUAL:
-        return group_targets_step(request, batch, groups, choices)
+        return group_targets_step(request, batch, run, groups, choices)
     if choices["mode"] != Activation.Mode.MERGE:
-        return redirect(step_url(batch, OVERVIEW))
+        return redirect(step_url(batch, run, OVERVIEW))
 
     first_title = groups[0].title if groups else ""
     initial = {
@@ -169,33 +223,44 @@ def target_step(
         external_result = form.cleaned_data["external_result"]
         choices_store(
             request,
-            batch,
+            run,
             external_result=external_result.pk if external_result else None,
             new_title=form.cleaned_data["new_title"],
             new_library_title=form.cleaned_data["new_library_title"],
         )
-        return redirect(step_url(batch, OVERVIEW))
+        return redirect(step_url(batch, run, OVERVIEW))
 
     return render(
         request,
         "imports/activation/target.html",
-        wizard_context(batch, groups, TARGET, form=form),
+        wizard_context(batch, run, groups, TARGET, form=form),
     )
 
 
 def group_targets_step(
-    request: HttpRequest, batch: ImportBatch, groups: list[Any], choices: dict[str, Any]
+    request: HttpRequest,
+    batch: ImportBatch,
+    run: str,
+    groups: list[Any],
+    choices: dict[str, Any],
 ) -> HttpResponse:
     """
     Ask, per selected group, for an existing External Result or a new one.
 
     One form per group, in the order of ``groups``. A new External Result's
-    titles are pre-filled with the group's title.
+    titles are pre-filled with the group's title. A group whose title
+    already names an External Result of the library (trimmed, any case)
+    gets that entry pre-selected, so the library does not fill up with
+    identical entries.
     """
     stored = stored_group_targets(choices)
+    same_title = external_results_by_title([group.title for group in groups])
     initial = []
     for group in groups:
-        chosen = stored.get(group.key) or {}
+        chosen = stored.get(group.key)
+        if chosen is None:
+            existing = same_title.get(group.title.strip().lower())
+            chosen = {"external_result": existing.pk if existing else None}
         initial.append(
             {
                 "target": TargetForm.EXISTING
@@ -221,14 +286,15 @@ def group_targets_step(
                     form.cleaned_data["new_library_title"],
                 ]
             )
-        choices_store(request, batch, group_targets=group_targets)
-        return redirect(step_url(batch, OVERVIEW))
+        choices_store(request, run, group_targets=group_targets)
+        return redirect(step_url(batch, run, OVERVIEW))
 
     return render(
         request,
         "imports/activation/group_targets.html",
         wizard_context(
             batch,
+            run,
             groups,
             TARGET,
             formset=formset,
@@ -279,6 +345,7 @@ def group_targets_load(choices: dict[str, Any]) -> dict[GroupKey, GroupTarget] |
 def overview_step(
     request: HttpRequest,
     batch: ImportBatch,
+    run: str,
     keys: list[GroupKey],
     groups: list[Any],
     choices: dict[str, Any],
@@ -294,15 +361,33 @@ def overview_step(
     new_title = choices.get("new_title", "") if merge else ""
     new_library_title = choices.get("new_library_title", "") if merge else ""
     if merge and external_result is None and not new_title:
-        return redirect(step_url(batch, TARGET))
+        return redirect(step_url(batch, run, TARGET))
     targets = None
     if mode == Activation.Mode.INDIVIDUAL:
         targets = group_targets_load(choices)
         if targets is None:
-            return redirect(step_url(batch, TARGET))
+            return redirect(step_url(batch, run, TARGET))
 
     form = ActivateForm(post_data(request))
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    if valid and form.cleaned_data["fingerprint"] != selection_fingerprint(
+        keys, mode, choices
+    ):
+        logger.info(
+            "Activation of batch %s rejected for user %s: selection changed",
+            batch.pk,
+            request.user.pk,
+        )
+        form.add_error(
+            None,
+            _(
+                "The groups, mode or External Result changed after this overview "
+                "was shown, so nothing was activated. Check the overview below "
+                "and activate again."
+            ),
+        )
+        valid = False
+    if valid:
         try:
             activation = activation_create(
                 batch=batch,
@@ -323,8 +408,7 @@ def overview_step(
             )
             form.add_error(None, activation_error_message(error.code, error.params))
         else:
-            request.session.pop(activation_session_key(batch.pk), None)
-            request.session.pop(choices_session_key(batch.pk), None)
+            request.session.pop(activation_run_session_key(run), None)
             messages.success(
                 request,
                 _(
@@ -354,27 +438,29 @@ def overview_step(
         # Groups activated or deleted elsewhere since the review are dropped
         # from the selection. The page names them, and Activate then starts
         # with the groups that are left.
-        remaining = [key for key in keys if key not in set(overview.unavailable)]
-        request.session[activation_session_key(batch.pk)] = [
-            [key.title, key.tags_key] for key in remaining
-        ]
+        keys = [key for key in keys if key not in set(overview.unavailable)]
+        selected_keys_store(request, run, keys)
     return render(
         request,
         "imports/activation/overview.html",
         wizard_context(
             batch,
+            run,
             groups,
             OVERVIEW,
             form=form,
             overview=overview,
+            fingerprint=selection_fingerprint(keys, mode, choices),
             mode_label=Activation.Mode(mode).label,
-            back_url=step_url(batch, TARGET if mode in MODES_WITH_TARGET else MODE),
+            back_url=step_url(
+                batch, run, TARGET if mode in MODES_WITH_TARGET else MODE
+            ),
         ),
     )
 
 
 def wizard_context(
-    batch: ImportBatch, groups: list[Any], step: str, **extra: Any
+    batch: ImportBatch, run: str, groups: list[Any], step: str, **extra: Any
 ) -> dict[str, Any]:
     steps = [
         (MODE, _("Mode")),
@@ -387,8 +473,9 @@ def wizard_context(
         "step": step,
         "steps": steps,
         "step_index": [name for name, _label in steps].index(step),
-        "mode_url": step_url(batch, MODE),
-        "target_url": step_url(batch, TARGET),
+        "run": run,
+        "mode_url": step_url(batch, run, MODE),
+        "target_url": step_url(batch, run, TARGET),
         **extra,
     }
 

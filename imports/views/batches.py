@@ -15,6 +15,7 @@ from imports.forms.corrections import CorrectedReportForm
 from imports.forms.wizard import user_field_display
 from imports.messages import file_error_message, rejection_message, warning_message
 from imports.models import AttachmentArchive, ImportBatch
+from imports.reading.signatures import ZIP_SIGNATURES
 from imports.services.report import rejected_lines_csv
 from imports.views.attachments import archive_status_payload
 from learnlinq.permissions import (
@@ -79,6 +80,8 @@ def batch_detail_context(
     is_staged = batch.state == ImportBatch.State.STAGED
     return {
         "batch": batch,
+        "is_workbook": batch_is_workbook(batch),
+        "nothing_to_review": nothing_to_review_reason(batch),
         "user_field_label": user_field_display(batch.user_field),
         "file_error": batch_file_error(batch),
         "warnings": batch_warnings(batch),
@@ -106,7 +109,15 @@ def batch_status(request: HttpRequest, pk: int) -> JsonResponse:
             "state_label": str(batch.get_state_display()),
             "is_final": batch.is_final,
             "rows_read": batch.rows_read,
-            "staged": batch.staged_count,
+            # A discard deletes the staged rows but leaves staged_count as it was.
+            "staged": 0
+            if batch.state == ImportBatch.State.DISCARDED
+            else batch.staged_count,
+            "staged_before_discard": batch.staged_count
+            if batch.state == ImportBatch.State.DISCARDED
+            else None,
+            "nothing_to_review": bool(nothing_to_review_reason(batch)),
+            "nothing_to_review_reason": nothing_to_review_reason(batch),
             "rejected": batch.rejected_count,
             "not_passed": batch.not_passed_count,
             "file_error": batch_file_error(batch),
@@ -160,3 +171,35 @@ def batch_warnings(batch: ImportBatch) -> list[str]:
             params.setdefault("line", warning["line"])
         texts.append(warning_message(code, params))
     return texts
+
+
+def nothing_to_review_reason(batch: ImportBatch) -> str:
+    """
+    Return why a staged import has no rows to review, or '' if it has some.
+
+    ``no_data_rows``: the file had a header and no data rows.
+    ``all_rejected``: every data row was rejected or not passed.
+    """
+    if batch.state != ImportBatch.State.STAGED or batch.staged_count:
+        return ""
+    return "no_data_rows" if not batch.rows_read else "all_rejected"
+
+
+def batch_is_workbook(batch: ImportBatch) -> bool:
+    """
+    Return whether the import's file is an .xlsx workbook, from its content.
+
+    The reader decides by content too, so a workbook named ``.csv`` counts.
+    An .xlsx file is a ZIP archive and a CSV file never starts like one.
+    """
+    try:
+        with batch.source_file.open("rb") as source:
+            start = source.read(4)
+    except (OSError, ValueError) as error:
+        logger.warning(
+            "Import %s: reading the file failed, so its name decides the kind: %s",
+            batch.pk,
+            error,
+        )
+        return batch.original_name.lower().endswith(".xlsx")
+    return start.startswith(ZIP_SIGNATURES)

@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
@@ -16,9 +18,10 @@ from imports.forms.review import (
     group_key_decode,
     group_key_encode,
 )
-from imports.models import ImportBatch
+from imports.models import ImportBatch, StagedRow
 from imports.selectors import GroupKey, review_group_rows, review_groups
 from imports.services.review import staged_rows_delete
+from imports.views.runs import RUN_PARAM, run_token_new
 from learnlinq.permissions import (
     object_for_administrator,
     settings_administrator_required,
@@ -30,9 +33,27 @@ GROUPS_PAGE_SIZE = 100
 ROWS_PAGE_SIZE = 50
 
 
-def activation_session_key(batch_id: int) -> str:
-    """Return the session key under which the activation wizard finds its groups."""
-    return f"imports:activation:{batch_id}"
+def activation_run_session_key(token: str) -> str:
+    """Return the session key of one activation wizard run's groups and choices."""
+    return f"activation:{token}"
+
+
+def activation_run_start(
+    request: HttpRequest, batch: ImportBatch, keys: list[GroupKey]
+) -> str:
+    """
+    Store the selected groups under a new run token and return the token.
+
+    Each run has its own state, so a second selection in another tab starts
+    a second run instead of replacing the first one's groups.
+    """
+    token = run_token_new()
+    request.session[activation_run_session_key(token)] = {
+        "batch": batch.pk,
+        "keys": [[key.title, key.tags_key] for key in keys],
+        "choices": {},
+    }
+    return token
 
 
 @settings_administrator_required
@@ -98,10 +119,29 @@ def review_action(
     keys: list[GroupKey] = form.cleaned_data["groups"]
 
     if action == ReviewActionForm.ACTIVATE:
-        request.session[activation_session_key(batch.pk)] = [
-            [key.title, key.tags_key] for key in keys
-        ]
-        return redirect("imports:activate", pk=batch.pk)
+        unknown = unknown_group_keys(batch, keys)
+        if unknown:
+            logger.info(
+                "Activation of batch %s rejected for user %s: %s unknown groups",
+                batch.pk,
+                request.user.pk,
+                len(unknown),
+            )
+            messages.error(
+                request,
+                _(
+                    "These groups are not waiting for review in this import, so "
+                    "nothing was activated: %(titles)s. Select the groups again."
+                )
+                % {"titles": ", ".join(f"“{key.title}”" for key in unknown)},
+            )
+            return redirect(request.get_full_path())
+        token = activation_run_start(request, batch, keys)
+        url = reverse("imports:activate", kwargs={"pk": batch.pk})
+        return redirect(url + "?" + urlencode({RUN_PARAM: token}))
+
+    if not form.cleaned_data["confirm"]:
+        return delete_confirm(request, batch, form)
 
     if action == ReviewActionForm.DELETE_GROUPS:
         deleted = staged_rows_delete(batch=batch, keys=keys, deleted_by=request.user)  # type: ignore[arg-type]
@@ -119,3 +159,50 @@ def review_action(
         % {"count": deleted},
     )
     return redirect(request.get_full_path())
+
+
+def unknown_group_keys(batch: ImportBatch, keys: list[GroupKey]) -> list[GroupKey]:
+    """Return the keys that name no group of ``batch`` still waiting for review."""
+    known = {group.key for group in review_groups(batch=batch)}
+    return [key for key in keys if key not in known]
+
+
+def delete_confirm(
+    request: HttpRequest, batch: ImportBatch, form: ReviewActionForm
+) -> HttpResponse:
+    """
+    Show what a delete would remove, with a form that posts it again confirmed.
+
+    Works without JavaScript: the page repeats the selection as hidden fields
+    with ``confirm=1``, and only that second POST deletes.
+    """
+    keys: list[GroupKey] = form.cleaned_data["groups"]
+    row_ids: list[int] = form.cleaned_data["rows"]
+    groups = []
+    rows = None
+    if form.cleaned_data["action"] == ReviewActionForm.DELETE_GROUPS:
+        wanted = set(keys)
+        groups = [
+            (group, group_key_encode(group.key))
+            for group in review_groups(batch=batch)
+            if group.key in wanted
+        ]
+    else:
+        rows = (
+            StagedRow.objects.filter(
+                batch=batch, pk__in=row_ids, activation_group__isnull=True
+            )
+            .select_related("learner")
+            .order_by("line")
+        )
+    return render(
+        request,
+        "imports/review_delete_confirm.html",
+        {
+            "batch": batch,
+            "action": form.cleaned_data["action"],
+            "groups": groups,
+            "group_rows": sum(group.rows for group, _value in groups),
+            "rows": rows,
+        },
+    )

@@ -9,12 +9,15 @@ from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from formtools.wizard.forms import ManagementForm
 from formtools.wizard.views import SessionWizardView
 
 from imports.forms.wizard import (
@@ -33,6 +36,7 @@ from imports.services.preview import Preview, import_preview
 from imports.services.settings import ImportSettings, import_settings_validate
 from imports.services.staging import import_batch_create
 from imports.tasks import import_batch_stage_task
+from imports.views.runs import RUN_PARAM, run_token_get, run_token_new
 from learnlinq.errors import InputRejected
 from learnlinq.permissions import settings_administrator_required
 
@@ -65,7 +69,9 @@ class ImportWizardView(SessionWizardView):
     Three steps that end in a queued import batch.
 
     Step data lives in the session, not in a cookie, because the choices and
-    a file's long column names do not fit in a 4 KB cookie.
+    a file's long column names do not fit in a 4 KB cookie. Each run of the
+    wizard has its own ``?run=`` token and so its own storage prefix, so two
+    tabs of one session never overwrite each other's upload.
     """
 
     form_list = [(UPLOAD, UploadForm), (MAPPING, MappingForm), (CONFIRM, ConfirmForm)]
@@ -75,6 +81,62 @@ class ImportWizardView(SessionWizardView):
         MAPPING: gettext_lazy("Columns"),
         CONFIRM: gettext_lazy("Confirm"),
     }
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        """Send a request without a valid run token to a new run."""
+        if request.method in ("GET", "HEAD", "POST") and run_token_get(request) is None:
+            if request.method == "POST":
+                logger.info(
+                    "Import wizard: user %s posted without a run token",
+                    request.user.pk,
+                )
+                messages.error(
+                    request,
+                    _(
+                        "This import wizard is no longer open, so its choices "
+                        "were lost. Upload the file again."
+                    ),
+                )
+            return redirect(wizard_run_url(run_token_new()))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+        """Return the storage prefix of this run: the class's prefix and the token."""
+        prefix = super().get_prefix(request, *args, **kwargs)
+        token = run_token_get(request)
+        return f"{prefix}_{token}" if token else prefix
+
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        """
+        Reject a POST that names a step the wizard does not have.
+
+        formtools would store the unknown step and then fail with a KeyError,
+        so the current step is shown again with an error and status 400.
+        """
+        management_form = ManagementForm(self.request.POST, prefix=self.prefix)
+        if management_form.is_valid():
+            posted_step = management_form.cleaned_data["current_step"]
+            if posted_step not in self.get_form_list():
+                logger.warning(
+                    "Import wizard: user %s posted unknown step %r",
+                    self.request.user.pk,
+                    posted_step,
+                )
+                form = self.get_form(
+                    data=self.storage.current_step_data,
+                    files=self.storage.current_step_files,
+                )
+                response = self.render(
+                    form,
+                    step_error=_(
+                        "The form named a step “%(step)s” that this wizard does "
+                        "not have. Fill in this step again."
+                    )
+                    % {"step": posted_step},
+                )
+                response.status_code = 400
+                return response
+        return super().post(*args, **kwargs)
 
     def get_template_names(self) -> list[str]:
         """Return the current step's template. Runs on every render."""
@@ -137,6 +199,7 @@ class ImportWizardView(SessionWizardView):
             (name, self.step_titles[name]) for name in self.get_form_list()
         ]
         context["step_index"] = self.steps.index
+        context["wizard_url"] = wizard_run_url(run_token_get(self.request) or "")
 
         if self.steps.current == MAPPING:
             context["upload"] = self.upload_data
@@ -346,6 +409,10 @@ class ImportWizardView(SessionWizardView):
             ("duplicate_policy", _("Repeated rows"), duplicate_policy_display(chosen))
         )
         return rows
+
+
+def wizard_run_url(token: str) -> str:
+    return reverse("imports:wizard") + "?" + urlencode({RUN_PARAM: token})
 
 
 def duplicate_policy_display(chosen: ImportSettings) -> str:

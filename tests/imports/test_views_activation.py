@@ -1,8 +1,12 @@
 """The activation wizard and the activation pages."""
 
+from typing import Any
+
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from imports.forms.review import group_key_encode
 from imports.models import Activation, ImportBatch, StagedRow
@@ -13,6 +17,9 @@ from tests.imports.test_views_activation_targets import group_targets_data
 from users.models import User
 
 pytestmark = pytest.mark.django_db
+
+# A well-formed run token that no wizard run stores.
+NO_RUN = "0123456789abcdef"
 
 BHV = GroupKey(title="BHV herhaling", tags_key="bhv")
 EHBO = GroupKey(title="EHBO basis", tags_key="")
@@ -43,17 +50,33 @@ def activation(admin_user: User, batch: ImportBatch) -> Activation:
     )
 
 
-def activate_url(batch: ImportBatch, step: str = "") -> str:
+def activate_url(batch: ImportBatch, step: str = "", run: str = NO_RUN) -> str:
     url = reverse("imports:activate", args=[batch.pk])
-    return f"{url}?step={step}" if step else url
+    query = {"run": run, "step": step} if step else {"run": run}
+    return f"{url}?{urlencode(query)}"
 
 
-def select_groups(client: Client, batch: ImportBatch, *keys: GroupKey) -> None:
+def confirm(
+    client: Client, batch: ImportBatch, run: str, fingerprint: str | None = None
+) -> Any:
+    """POST the overview's Activate, with the fingerprint the overview shows."""
+    if fingerprint is None:
+        fingerprint = client.get(activate_url(batch, "overview", run)).context[
+            "fingerprint"
+        ]
+    return client.post(
+        activate_url(batch, "overview", run), {"fingerprint": fingerprint}
+    )
+
+
+def select_groups(client: Client, batch: ImportBatch, *keys: GroupKey) -> str:
+    """Select groups on the review page and return the wizard run's token."""
     response = client.post(
         reverse("imports:review", args=[batch.pk]),
         {"action": "activate", "groups": [group_key_encode(key) for key in keys]},
     )
     assert response.status_code == 302
+    return str(response["Location"]).partition("?run=")[2]
 
 
 # Access rules ---------------------------------------------------------------
@@ -134,9 +157,9 @@ def test_activate_without_selection_redirects(
 def test_activate_mode_step_lists_modes(
     admin_client: Client, batch: ImportBatch
 ) -> None:
-    select_groups(admin_client, batch, BHV)
+    run = select_groups(admin_client, batch, BHV)
 
-    response = admin_client.get(activate_url(batch))
+    response = admin_client.get(activate_url(batch, run=run))
 
     assert response.status_code == 200
     assert len(response.context["modes"]) == 3
@@ -146,19 +169,19 @@ def test_activate_mode_step_lists_modes(
 def test_activate_merge_new_external_result(
     admin_client: Client, admin_user: User, batch: ImportBatch
 ) -> None:
-    select_groups(admin_client, batch, BHV, EHBO)
+    run = select_groups(admin_client, batch, BHV, EHBO)
 
-    mode = admin_client.post(activate_url(batch), {"mode": "merge"})
-    target_page = admin_client.get(activate_url(batch, "target"))
+    mode = admin_client.post(activate_url(batch, run=run), {"mode": "merge"})
+    target_page = admin_client.get(activate_url(batch, "target", run))
     target = admin_client.post(
-        activate_url(batch, "target"),
+        activate_url(batch, "target", run),
         {"target": "new", "new_title": "BHV en EHBO", "new_library_title": ""},
     )
-    overview = admin_client.get(activate_url(batch, "overview"))
-    done = admin_client.post(activate_url(batch, "overview"))
+    overview = admin_client.get(activate_url(batch, "overview", run))
+    done = confirm(admin_client, batch, run)
 
     assert mode.status_code == 302
-    assert mode["Location"] == activate_url(batch, "target")
+    assert mode["Location"] == activate_url(batch, "target", run)
     assert target_page.context["form"]["new_title"].value() == BHV.title
     assert target.status_code == 302
     assert overview.status_code == 200
@@ -185,14 +208,14 @@ def test_activate_merge_existing_external_result(
     admin_client: Client, batch: ImportBatch
 ) -> None:
     existing = factories.external_result_create(title="BHV", library_title="BHV 2021")
-    select_groups(admin_client, batch, BHV)
+    run = select_groups(admin_client, batch, BHV)
 
-    admin_client.post(activate_url(batch), {"mode": "merge"})
+    admin_client.post(activate_url(batch, run=run), {"mode": "merge"})
     admin_client.post(
-        activate_url(batch, "target"),
+        activate_url(batch, "target", run),
         {"target": "existing", "external_result": str(existing.pk), "new_title": "x"},
     )
-    admin_client.post(activate_url(batch, "overview"))
+    confirm(admin_client, batch, run)
 
     activation = Activation.objects.get()
     group = activation.groups.get()
@@ -203,11 +226,12 @@ def test_activate_merge_existing_external_result(
 def test_activate_target_requires_choice(
     admin_client: Client, batch: ImportBatch
 ) -> None:
-    select_groups(admin_client, batch, BHV)
-    admin_client.post(activate_url(batch), {"mode": "merge"})
+    run = select_groups(admin_client, batch, BHV)
+    admin_client.post(activate_url(batch, run=run), {"mode": "merge"})
 
     response = admin_client.post(
-        activate_url(batch, "target"), {"target": "existing", "external_result": ""}
+        activate_url(batch, "target", run),
+        {"target": "existing", "external_result": ""},
     )
 
     assert response.status_code == 200
@@ -218,12 +242,12 @@ def test_activate_target_requires_choice(
 def test_activate_portfolio_skips_target(
     admin_client: Client, batch: ImportBatch
 ) -> None:
-    select_groups(admin_client, batch, EHBO)
+    run = select_groups(admin_client, batch, EHBO)
 
-    mode = admin_client.post(activate_url(batch), {"mode": "portfolio"})
-    done = admin_client.post(activate_url(batch, "overview"))
+    mode = admin_client.post(activate_url(batch, run=run), {"mode": "portfolio"})
+    done = confirm(admin_client, batch, run)
 
-    assert mode["Location"] == activate_url(batch, "overview")
+    assert mode["Location"] == activate_url(batch, "overview", run)
     assert done.status_code == 302
     activation = Activation.objects.get()
     assert activation.mode == Activation.Mode.PORTFOLIO
@@ -234,12 +258,12 @@ def test_activate_portfolio_skips_target(
 def test_activate_individual_one_per_group(
     admin_client: Client, batch: ImportBatch
 ) -> None:
-    select_groups(admin_client, batch, BHV, EHBO)
+    run = select_groups(admin_client, batch, BHV, EHBO)
 
-    admin_client.post(activate_url(batch), {"mode": "individual"})
-    page = admin_client.get(activate_url(batch, "target"))
-    admin_client.post(activate_url(batch, "target"), group_targets_data(page))
-    done = admin_client.post(activate_url(batch, "overview"))
+    admin_client.post(activate_url(batch, run=run), {"mode": "individual"})
+    page = admin_client.get(activate_url(batch, "target", run))
+    admin_client.post(activate_url(batch, "target", run), group_targets_data(page))
+    done = confirm(admin_client, batch, run)
 
     assert done.status_code == 302
     titles = set(ExternalResult.objects.values_list("title", flat=True))
@@ -249,12 +273,13 @@ def test_activate_individual_one_per_group(
 def test_activate_group_deleted_form_error(
     admin_client: Client, admin_user: User, batch: ImportBatch
 ) -> None:
-    select_groups(admin_client, batch, EHBO)
-    admin_client.post(activate_url(batch), {"mode": "portfolio"})
+    run = select_groups(admin_client, batch, EHBO)
+    admin_client.post(activate_url(batch, run=run), {"mode": "portfolio"})
+    overview = admin_client.get(activate_url(batch, "overview", run))
     # Another administrator deletes the group's rows meanwhile.
     StagedRow.objects.filter(batch=batch, title=EHBO.title).delete()
 
-    response = admin_client.post(activate_url(batch, "overview"))
+    response = confirm(admin_client, batch, run, overview.context["fingerprint"])
 
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
@@ -267,16 +292,16 @@ def test_activate_group_claimed_form_error(
 ) -> None:
     from imports.services.activation import activation_create
 
-    select_groups(admin_client, batch, BHV, EHBO)
-    admin_client.post(activate_url(batch), {"mode": "portfolio"})
-    overview = admin_client.get(activate_url(batch, "overview"))
+    run = select_groups(admin_client, batch, BHV, EHBO)
+    admin_client.post(activate_url(batch, run=run), {"mode": "portfolio"})
+    overview = admin_client.get(activate_url(batch, "overview", run))
     activation_create(
         batch=batch, created_by=admin_user, keys=[EHBO], mode=Activation.Mode.PORTFOLIO
     )
 
-    response = admin_client.post(activate_url(batch, "overview"))
+    response = confirm(admin_client, batch, run, overview.context["fingerprint"])
 
-    retry = admin_client.post(activate_url(batch, "overview"))
+    retry = confirm(admin_client, batch, run, response.context["fingerprint"])
 
     assert overview.status_code == 200
     assert response.status_code == 200
@@ -292,11 +317,11 @@ def test_activate_group_claimed_form_error(
 def test_activate_clears_selection_after_start(
     admin_client: Client, batch: ImportBatch
 ) -> None:
-    select_groups(admin_client, batch, EHBO)
-    admin_client.post(activate_url(batch), {"mode": "portfolio"})
-    admin_client.post(activate_url(batch, "overview"))
+    run = select_groups(admin_client, batch, EHBO)
+    admin_client.post(activate_url(batch, run=run), {"mode": "portfolio"})
+    confirm(admin_client, batch, run)
 
-    response = admin_client.get(activate_url(batch))
+    response = admin_client.get(activate_url(batch, run=run))
 
     assert response.status_code == 302
     assert response["Location"] == reverse("imports:review", args=[batch.pk])
@@ -357,3 +382,133 @@ def test_activation_status_unknown_404(admin_client: Client) -> None:
     response = admin_client.get(reverse("imports:activation-status", args=[999999]))
 
     assert response.status_code == 404
+
+
+# Wizard runs ----------------------------------------------------------------
+
+
+def test_activate_interleaved_runs_separate(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    first = select_groups(admin_client, batch, BHV)
+    second = select_groups(admin_client, batch, EHBO)
+    admin_client.post(activate_url(batch, run=first), {"mode": "merge"})
+    admin_client.post(activate_url(batch, run=second), {"mode": "portfolio"})
+    admin_client.post(
+        activate_url(batch, "target", first),
+        {"target": "new", "new_title": "BHV", "new_library_title": ""},
+    )
+    first_overview = admin_client.get(activate_url(batch, "overview", first))
+
+    second_done = confirm(admin_client, batch, second)
+    first_done = confirm(
+        admin_client, batch, first, first_overview.context["fingerprint"]
+    )
+
+    assert first != second
+    assert second_done.status_code == 302
+    assert first_done.status_code == 302
+    activations = list(Activation.objects.order_by("pk"))
+    assert [activation.mode for activation in activations] == [
+        Activation.Mode.PORTFOLIO,
+        Activation.Mode.MERGE,
+    ]
+    portfolio, merge = activations
+    assert list(portfolio.groups.values_list("title", flat=True)) == [EHBO.title]
+    assert list(merge.groups.values_list("title", flat=True)) == [BHV.title]
+    assert portfolio.total_rows == 2
+    assert merge.total_rows == 3
+    assert list(ExternalResult.objects.values_list("title", flat=True)) == ["BHV"]
+
+
+def test_activate_unknown_run_redirects(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    select_groups(admin_client, batch, BHV)
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.get(activate_url(batch, "mode"), follow=True)
+
+    assert response.redirect_chain == [
+        (reverse("imports:review", args=[batch.pk]), 302)
+    ]
+    assert [str(message) for message in response.context["messages"]] == [
+        "This activation is no longer open, or its groups were not selected. "
+        "Select the groups to activate again."
+    ]
+
+
+@pytest.mark.parametrize("run", ["", "not-a-token", "ABCDEF0123456789"])
+def test_activate_malformed_run_redirects(
+    admin_client: Client, batch: ImportBatch, run: str
+) -> None:
+    select_groups(admin_client, batch, BHV)
+    url = reverse("imports:activate", args=[batch.pk])
+
+    response = admin_client.get(url, {"run": run})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("imports:review", args=[batch.pk])
+
+
+def test_activate_run_of_other_import_redirects(
+    admin_client: Client, admin_user: User, batch: ImportBatch
+) -> None:
+    run = select_groups(admin_client, batch, BHV)
+    other = factories.import_batch_create(created_by=admin_user)
+
+    response = admin_client.get(activate_url(other, run=run))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("imports:review", args=[other.pk])
+
+
+def test_activate_changed_selection_refused(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    run = select_groups(admin_client, batch, BHV)
+    admin_client.post(activate_url(batch, run=run), {"mode": "portfolio"})
+    overview = admin_client.get(activate_url(batch, "overview", run))
+    # The same run changes its mode in another tab after the overview showed.
+    admin_client.post(activate_url(batch, run=run), {"mode": "merge"})
+    admin_client.post(
+        activate_url(batch, "target", run),
+        {"target": "new", "new_title": "BHV", "new_library_title": ""},
+    )
+
+    response = confirm(admin_client, batch, run, overview.context["fingerprint"])
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "The groups, mode or External Result changed after this overview was "
+        "shown, so nothing was activated. Check the overview below and activate "
+        "again."
+    ]
+    assert response.context["fingerprint"] != overview.context["fingerprint"]
+    assert not Activation.objects.exists()
+
+
+def test_activate_missing_fingerprint_refused(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    run = select_groups(admin_client, batch, EHBO)
+    admin_client.post(activate_url(batch, run=run), {"mode": "portfolio"})
+
+    response = confirm(admin_client, batch, run, fingerprint="")
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert not Activation.objects.exists()
+
+
+def test_activate_unknown_step_shows_mode(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    run = select_groups(admin_client, batch, BHV)
+
+    response = admin_client.post(activate_url(batch, "bogus", run), {"mode": "merge"})
+
+    assert response.status_code == 302
+    assert response["Location"] == activate_url(batch, "target", run)
+    assert not Activation.objects.exists()

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from imports.forms.review import group_key_encode
 from imports.models import Activation, ImportBatch
@@ -15,6 +16,9 @@ from tests import factories
 from users.models import User
 
 pytestmark = pytest.mark.django_db
+
+# A well-formed run token that no wizard run stores.
+NO_RUN = "0123456789abcdef"
 
 BHV = GroupKey(title="BHV herhaling", tags_key="bhv")
 EHBO = GroupKey(title="EHBO basis", tags_key="")
@@ -72,9 +76,23 @@ def english(client: Client) -> Client:
     return client
 
 
-def activate_url(batch: ImportBatch, step: str = "") -> str:
+def activate_url(batch: ImportBatch, step: str = "", run: str = NO_RUN) -> str:
     url = reverse("imports:activate", args=[batch.pk])
-    return f"{url}?step={step}" if step else url
+    query = {"run": run, "step": step} if step else {"run": run}
+    return f"{url}?{urlencode(query)}"
+
+
+def confirm(
+    client: Client, batch: ImportBatch, run: str, fingerprint: str | None = None
+) -> Any:
+    """POST the overview's Activate, with the fingerprint the overview shows."""
+    if fingerprint is None:
+        fingerprint = client.get(activate_url(batch, "overview", run)).context[
+            "fingerprint"
+        ]
+    return client.post(
+        activate_url(batch, "overview", run), {"fingerprint": fingerprint}
+    )
 
 
 def start_individual(client: Client, batch: ImportBatch) -> Any:
@@ -87,9 +105,10 @@ def start_individual(client: Client, batch: ImportBatch) -> Any:
         },
     )
     assert selected.status_code == 302
-    mode = client.post(activate_url(batch), {"mode": "individual"})
-    assert mode["Location"] == activate_url(batch, "target")
-    return client.get(activate_url(batch, "target"))
+    run = str(selected["Location"]).partition("?run=")[2]
+    mode = client.post(activate_url(batch, run=run), {"mode": "individual"})
+    assert mode["Location"] == activate_url(batch, "target", run)
+    return client.get(activate_url(batch, "target", run))
 
 
 def test_target_step_one_form_per_group(
@@ -122,6 +141,7 @@ def test_individual_existing_and_new_activates(
     admin_client: Client, batch: ImportBatch, library_entry: ExternalResult
 ) -> None:
     page = start_individual(admin_client, batch)
+    run = page.context["run"]
     data = group_targets_data(
         page,
         {
@@ -130,10 +150,10 @@ def test_individual_existing_and_new_activates(
         },
     )
 
-    target = admin_client.post(activate_url(batch, "target"), data)
-    done = admin_client.post(activate_url(batch, "overview"))
+    target = admin_client.post(activate_url(batch, "target", run), data)
+    done = confirm(admin_client, batch, run)
 
-    assert target["Location"] == activate_url(batch, "overview")
+    assert target["Location"] == activate_url(batch, "overview", run)
     assert done.status_code == 302
     activation = Activation.objects.get()
     assert activation.mode == Activation.Mode.INDIVIDUAL
@@ -153,36 +173,38 @@ def test_individual_overview_lists_targets(
     library_entry: ExternalResult,
 ) -> None:
     page = start_individual(admin_client, batch)
+    run = page.context["run"]
     admin_client.post(
-        activate_url(batch, "target"),
+        activate_url(batch, "target", run),
         group_targets_data(
             page,
             {BHV.title: {"target": "existing", "external_result": library_entry.pk}},
         ),
     )
 
-    overview = admin_client.get(activate_url(batch, "overview"))
+    overview = admin_client.get(activate_url(batch, "overview", run))
 
     targets = {
         group.title: group.target for group in overview.context["overview"].groups
     }
     assert targets == {BHV.title: "BHV", EHBO.title: "new: EHBO basis"}
-    assert overview.context["back_url"] == activate_url(batch, "target")
+    assert overview.context["back_url"] == activate_url(batch, "target", run)
 
 
 def test_individual_prefill_kept_on_return(
     admin_client: Client, batch: ImportBatch, library_entry: ExternalResult
 ) -> None:
     page = start_individual(admin_client, batch)
+    run = page.context["run"]
     admin_client.post(
-        activate_url(batch, "target"),
+        activate_url(batch, "target", run),
         group_targets_data(
             page,
             {BHV.title: {"target": "existing", "external_result": library_entry.pk}},
         ),
     )
 
-    again = admin_client.get(activate_url(batch, "target"))
+    again = admin_client.get(activate_url(batch, "target", run))
 
     initial = {
         group.title: form.initial for group, form in again.context["group_forms"]
@@ -196,9 +218,10 @@ def test_individual_existing_missing_form_error(
     english: Client, admin_client: Client, batch: ImportBatch
 ) -> None:
     page = start_individual(admin_client, batch)
+    run = page.context["run"]
     data = group_targets_data(page, {BHV.title: {"target": "existing"}})
 
-    response = admin_client.post(activate_url(batch, "target"), data)
+    response = admin_client.post(activate_url(batch, "target", run), data)
 
     assert response.status_code == 200
     errors = {
@@ -217,9 +240,10 @@ def test_individual_title_missing_form_error(
     english: Client, admin_client: Client, batch: ImportBatch
 ) -> None:
     page = start_individual(admin_client, batch)
+    run = page.context["run"]
     data = group_targets_data(page, {EHBO.title: {"new_title": ""}})
 
-    response = admin_client.post(activate_url(batch, "target"), data)
+    response = admin_client.post(activate_url(batch, "target", run), data)
 
     assert response.status_code == 200
     errors = {
@@ -234,9 +258,10 @@ def test_individual_title_too_long_form_error(
     english: Client, admin_client: Client, batch: ImportBatch
 ) -> None:
     page = start_individual(admin_client, batch)
+    run = page.context["run"]
     data = group_targets_data(page, {EHBO.title: {"new_title": "x" * 256}})
 
-    response = admin_client.post(activate_url(batch, "target"), data)
+    response = admin_client.post(activate_url(batch, "target", run), data)
 
     errors = {
         group.title: form.errors for group, form in response.context["group_forms"]
@@ -249,12 +274,12 @@ def test_individual_title_too_long_form_error(
 def test_individual_overview_without_targets_redirects(
     admin_client: Client, batch: ImportBatch
 ) -> None:
-    start_individual(admin_client, batch)
+    run = start_individual(admin_client, batch).context["run"]
 
-    response = admin_client.post(activate_url(batch, "overview"))
+    response = confirm(admin_client, batch, run, fingerprint="")
 
     assert response.status_code == 302
-    assert response["Location"] == activate_url(batch, "target")
+    assert response["Location"] == activate_url(batch, "target", run)
     assert not Activation.objects.exists()
 
 
@@ -262,8 +287,9 @@ def test_individual_removed_library_entry_redirects(
     admin_client: Client, batch: ImportBatch, library_entry: ExternalResult
 ) -> None:
     page = start_individual(admin_client, batch)
+    run = page.context["run"]
     admin_client.post(
-        activate_url(batch, "target"),
+        activate_url(batch, "target", run),
         group_targets_data(
             page,
             {BHV.title: {"target": "existing", "external_result": library_entry.pk}},
@@ -271,17 +297,17 @@ def test_individual_removed_library_entry_redirects(
     )
     library_entry.delete()
 
-    response = admin_client.post(activate_url(batch, "overview"))
+    response = confirm(admin_client, batch, run, fingerprint="")
 
-    assert response["Location"] == activate_url(batch, "target")
+    assert response["Location"] == activate_url(batch, "target", run)
     assert not Activation.objects.exists()
 
 
 def test_merge_target_step_unchanged(admin_client: Client, batch: ImportBatch) -> None:
-    start_individual(admin_client, batch)
-    admin_client.post(activate_url(batch), {"mode": "merge"})
+    run = start_individual(admin_client, batch).context["run"]
+    admin_client.post(activate_url(batch, run=run), {"mode": "merge"})
 
-    page = admin_client.get(activate_url(batch, "target"))
+    page = admin_client.get(activate_url(batch, "target", run))
 
     assert "formset" not in page.context
     assert page.context["form"].initial["new_title"] in (BHV.title, EHBO.title)
@@ -290,12 +316,12 @@ def test_merge_target_step_unchanged(admin_client: Client, batch: ImportBatch) -
 def test_portfolio_target_step_redirects(
     admin_client: Client, batch: ImportBatch
 ) -> None:
-    start_individual(admin_client, batch)
-    admin_client.post(activate_url(batch), {"mode": "portfolio"})
+    run = start_individual(admin_client, batch).context["run"]
+    admin_client.post(activate_url(batch, run=run), {"mode": "portfolio"})
 
-    page = admin_client.get(activate_url(batch, "target"))
+    page = admin_client.get(activate_url(batch, "target", run))
 
-    assert page["Location"] == activate_url(batch, "overview")
+    assert page["Location"] == activate_url(batch, "overview", run)
 
 
 def test_target_step_anonymous_redirects(client: Client, batch: ImportBatch) -> None:
@@ -317,3 +343,34 @@ def test_target_step_put_not_allowed(admin_client: Client, batch: ImportBatch) -
     response = admin_client.put(activate_url(batch, "target"))
 
     assert response.status_code == 405
+
+
+def test_individual_same_title_preselects_library_entry(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    # Differs from the group's title only in case and surrounding spaces.
+    same = factories.external_result_create(
+        title="  bhv HERHALING ", library_title="BHV (bibliotheek)"
+    )
+    factories.external_result_create(title="BHV herhaling deel 2")
+
+    page = start_individual(admin_client, batch)
+    run = page.context["run"]
+    initial = {group.title: form.initial for group, form in page.context["group_forms"]}
+    admin_client.post(activate_url(batch, "target", run), group_targets_data(page))
+    overview = admin_client.get(activate_url(batch, "overview", run))
+    done = confirm(admin_client, batch, run)
+
+    assert initial[BHV.title]["target"] == "existing"
+    assert initial[BHV.title]["external_result"] == same.pk
+    assert initial[EHBO.title]["target"] == "new"
+    assert initial[EHBO.title]["external_result"] is None
+    targets = {
+        group.title: group.target for group in overview.context["overview"].groups
+    }
+    assert targets[BHV.title] == str(same)
+    assert done.status_code == 302
+    activation = Activation.objects.get()
+    assert activation.groups.get(title=BHV.title).external_result == same
+    assert ExternalResult.objects.count() == 3
+    assert ExternalResult.objects.filter(title=EHBO.title).count() == 1

@@ -1,12 +1,15 @@
 """Views of one import and the list of imports."""
 
 import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from imports.models import ImportBatch, RejectedLine
 from tests import factories
+from tests.conftest import CASES_DIR
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +195,153 @@ def test_rejected_csv_download(admin_client: Client, batch: ImportBatch) -> None
     body = response.getvalue().decode("utf-8")
     assert "nobody@example.nl" in body
     assert "31-2-2021" in body
+
+
+# Nothing to review ------------------------------------------------------------
+
+
+def test_batch_detail_header_only_nothing_to_review(
+    admin_client: Client, admin_user: User
+) -> None:
+    empty = factories.import_batch_create(created_by=admin_user, rows_read=0)
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.get(reverse("imports:detail", args=[empty.pk]))
+
+    assert response.status_code == 200
+    assert response.context["nothing_to_review"] == "no_data_rows"
+    content = response.content.decode()
+    assert "Nothing to review: the file has a header row but no data rows." in content
+    assert reverse("imports:review", args=[empty.pk]) not in content
+
+
+def test_batch_detail_all_rejected_nothing_to_review(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    ImportBatch.objects.filter(pk=batch.pk).update(staged_count=0)
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.get(reverse("imports:detail", args=[batch.pk]))
+
+    assert response.context["nothing_to_review"] == "all_rejected"
+    content = response.content.decode()
+    assert "Nothing to review: every data row was rejected or not passed." in content
+    assert reverse("imports:rejected-csv", args=[batch.pk]) in content
+    assert reverse("imports:review", args=[batch.pk]) not in content
+
+
+@pytest.mark.parametrize(
+    ("rows_read", "staged_count", "flag", "reason"),
+    [
+        (0, 0, True, "no_data_rows"),
+        (3, 0, True, "all_rejected"),
+        (3, 1, False, ""),
+    ],
+)
+def test_batch_status_nothing_to_review(
+    admin_client: Client,
+    admin_user: User,
+    rows_read: int,
+    staged_count: int,
+    flag: bool,
+    reason: str,
+) -> None:
+    batch = factories.import_batch_create(
+        created_by=admin_user, rows_read=rows_read, staged_count=staged_count
+    )
+
+    data = admin_client.get(reverse("imports:status", args=[batch.pk])).json()
+
+    assert data["nothing_to_review"] is flag
+    assert data["nothing_to_review_reason"] == reason
+
+
+def test_batch_status_queued_has_something_pending(
+    admin_client: Client, admin_user: User
+) -> None:
+    batch = factories.import_batch_create(
+        created_by=admin_user, state=ImportBatch.State.QUEUED
+    )
+
+    data = admin_client.get(reverse("imports:status", args=[batch.pk])).json()
+
+    assert data["nothing_to_review"] is False
+
+
+# File settings ----------------------------------------------------------------
+
+
+def test_batch_detail_workbook_shows_sheet(
+    admin_client: Client, admin_user: User
+) -> None:
+    # A workbook saved with a .csv name: the page goes by the file's content.
+    workbook = CASES_DIR / "files" / "c03-xlsx-named-csv.csv"
+    batch = factories.import_batch_create(created_by=admin_user, sheet_name="Blad1")
+    batch.source_file.save("results.csv", ContentFile(workbook.read_bytes()))
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.get(reverse("imports:detail", args=[batch.pk]))
+
+    assert response.context["is_workbook"] is True
+    content = response.content.decode()
+    assert "<dt>Worksheet</dt><dd>Blad1</dd>" in content
+    assert "<dt>Delimiter</dt>" not in content
+    assert "<dt>Text qualifier</dt>" not in content
+    assert "<dt>Encoding</dt>" not in content
+
+
+def test_batch_detail_workbook_first_sheet(
+    admin_client: Client, admin_user: User
+) -> None:
+    workbook = CASES_DIR / "files" / "c03-xlsx-named-csv.csv"
+    batch = factories.import_batch_create(created_by=admin_user)
+    batch.source_file.save("results.xlsx", ContentFile(workbook.read_bytes()))
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.get(reverse("imports:detail", args=[batch.pk]))
+
+    assert "<dt>Worksheet</dt><dd>The first sheet</dd>" in response.content.decode()
+
+
+def test_batch_detail_csv_shows_csv_settings(
+    admin_client: Client, admin_user: User
+) -> None:
+    batch = factories.import_batch_create(created_by=admin_user)
+    batch.source_file.save(
+        "results.csv", ContentFile(b"UserId;Timestamp;LearningActivityTitle\n")
+    )
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.get(reverse("imports:detail", args=[batch.pk]))
+
+    assert response.context["is_workbook"] is False
+    content = response.content.decode()
+    assert "<dt>Delimiter</dt><dd>;</dd>" in content
+    assert "<dt>Encoding</dt><dd>utf-8</dd>" in content
+    assert "<dt>Worksheet</dt>" not in content
+
+
+# Discarded imports ------------------------------------------------------------
+
+
+def test_batch_pages_discarded_staged_count(
+    admin_client: Client, admin_user: User, batch: ImportBatch
+) -> None:
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    factories.staged_row_create(batch=batch, learner=factories.user_create())
+    discarded = admin_client.post(reverse("imports:discard", args=[batch.pk]))
+    batch.refresh_from_db()
+
+    detail = admin_client.get(reverse("imports:detail", args=[batch.pk]))
+    listing = admin_client.get(reverse("imports:list"))
+    status = admin_client.get(reverse("imports:status", args=[batch.pk])).json()
+
+    assert discarded.status_code == 302
+    assert batch.state == ImportBatch.State.DISCARDED
+    assert batch.staged_count == 1
+    assert '<strong data-field="staged">0</strong> staged' in detail.content.decode()
+    assert "(1 before discarding)" in detail.content.decode()
+    assert "0 <span" in listing.content.decode()
+    assert "(1 before discarding)" in listing.content.decode()
+    assert status["staged"] == 0
+    assert status["staged_before_discard"] == 1

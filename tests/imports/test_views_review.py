@@ -3,13 +3,14 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from imports.forms.review import group_key_encode
 from imports.models import ImportBatch, StagedRow
 from imports.selectors import GroupKey
-from imports.views.review import activation_session_key
+from imports.views.review import activation_run_session_key
 from tests import factories
 from users.models import User
 
@@ -108,10 +109,47 @@ def test_review_malformed_group_ignored(
     assert response.context["expanded_rows"] is None
 
 
-def test_review_delete_groups(admin_client: Client, batch: ImportBatch) -> None:
+def test_review_delete_groups_asks_confirmation(
+    admin_client: Client, batch: ImportBatch
+) -> None:
     response = admin_client.post(
         review_url(batch),
         {"action": "delete_groups", "groups": [group_key_encode(BHV)]},
+    )
+
+    assert response.status_code == 200
+    assert [response.templates[0].name] == ["imports/review_delete_confirm.html"]
+    groups = [(group.key, group.rows) for group, _value in response.context["groups"]]
+    assert groups == [(BHV, 3)]
+    assert response.context["group_rows"] == 3
+    content = response.content.decode()
+    assert 'name="confirm" value="1"' in content
+    assert f'name="groups" value="{group_key_encode(BHV)}"' in content.replace(
+        "&quot;", '"'
+    )
+    assert StagedRow.objects.filter(batch=batch).count() == 5
+
+
+def test_review_delete_rows_asks_confirmation(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    row = StagedRow.objects.filter(batch=batch, title=EHBO.title).first()
+    assert row is not None
+
+    response = admin_client.post(
+        review_url(batch), {"action": "delete_rows", "rows": [str(row.pk)]}
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["rows"]) == [row]
+    assert f'name="rows" value="{row.pk}"' in response.content.decode()
+    assert StagedRow.objects.filter(batch=batch).count() == 5
+
+
+def test_review_delete_groups(admin_client: Client, batch: ImportBatch) -> None:
+    response = admin_client.post(
+        review_url(batch),
+        {"action": "delete_groups", "groups": [group_key_encode(BHV)], "confirm": "1"},
     )
 
     assert response.status_code == 302
@@ -125,7 +163,8 @@ def test_review_delete_single_rows(admin_client: Client, batch: ImportBatch) -> 
     assert row is not None
 
     response = admin_client.post(
-        review_url(batch), {"action": "delete_rows", "rows": [str(row.pk)]}
+        review_url(batch),
+        {"action": "delete_rows", "rows": [str(row.pk)], "confirm": "1"},
     )
 
     assert response.status_code == 302
@@ -140,7 +179,8 @@ def test_review_delete_other_batch_row_ignored(
     foreign = factories.staged_row_create(batch=other, learner=learners[0])
 
     admin_client.post(
-        review_url(batch), {"action": "delete_rows", "rows": [str(foreign.pk)]}
+        review_url(batch),
+        {"action": "delete_rows", "rows": [str(foreign.pk)], "confirm": "1"},
     )
 
     assert StagedRow.objects.filter(pk=foreign.pk).exists()
@@ -178,10 +218,59 @@ def test_review_activate_starts_wizard(
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("imports:activate", args=[batch.pk])
-    stored = admin_client.session[activation_session_key(batch.pk)]
-    assert stored == [[BHV.title, BHV.tags_key], [EHBO.title, EHBO.tags_key]]
+    url, _separator, query = response["Location"].partition("?run=")
+    assert url == reverse("imports:activate", args=[batch.pk])
+    stored = admin_client.session[activation_run_session_key(query)]
+    assert stored["batch"] == batch.pk
+    assert stored["keys"] == [[BHV.title, BHV.tags_key], [EHBO.title, EHBO.tags_key]]
     assert StagedRow.objects.filter(batch=batch).count() == 5
+
+
+def test_review_activate_two_runs_separate(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    first = admin_client.post(
+        review_url(batch), {"action": "activate", "groups": [group_key_encode(BHV)]}
+    )
+    second = admin_client.post(
+        review_url(batch), {"action": "activate", "groups": [group_key_encode(EHBO)]}
+    )
+
+    first_run = first["Location"].partition("?run=")[2]
+    second_run = second["Location"].partition("?run=")[2]
+    assert first_run != second_run
+    session = admin_client.session
+    assert session[activation_run_session_key(first_run)]["keys"] == [
+        [BHV.title, BHV.tags_key]
+    ]
+    assert session[activation_run_session_key(second_run)]["keys"] == [
+        [EHBO.title, EHBO.tags_key]
+    ]
+
+
+def test_review_activate_unknown_group_rejected(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    missing = GroupKey(title="Heftruck", tags_key="")
+
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.post(
+        review_url(batch),
+        {
+            "action": "activate",
+            "groups": [group_key_encode(BHV), group_key_encode(missing)],
+        },
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(review_url(batch), 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        "These groups are not waiting for review in this import, so nothing was "
+        "activated: “Heftruck”. Select the groups again."
+    ]
+    session_keys = [key for key, _value in admin_client.session.items()]
+    assert not [key for key in session_keys if key.startswith("activation:")]
 
 
 def test_review_large_import_bounded_queries(

@@ -18,8 +18,12 @@ from users.models import FreeField, User
 
 pytestmark = pytest.mark.django_db
 
-WIZARD_URL = "/imports/new/"
-MANAGEMENT_FIELD = "import_wizard_view-current_step"
+WIZARD_PATH = "/imports/new/"
+# One fixed run token, so each test walks one wizard run. The run tests at
+# the end start their own runs.
+WIZARD_RUN = "0123456789abcdef"
+WIZARD_URL = f"{WIZARD_PATH}?run={WIZARD_RUN}"
+MANAGEMENT_FIELD = f"import_wizard_view_{WIZARD_RUN}-current_step"
 # Browsers drop cookies over 4096 bytes, name and attributes included.
 COOKIE_LIMIT = 4096
 
@@ -145,7 +149,7 @@ def test_wizard_put_not_allowed(admin_client: Client) -> None:
 
 
 def test_wizard_url_name() -> None:
-    assert reverse("imports:wizard") == WIZARD_URL
+    assert reverse("imports:wizard") == WIZARD_PATH
 
 
 def test_wizard_dutch_by_default(admin_client: Client) -> None:
@@ -511,3 +515,127 @@ def test_wizard_workbook_reaches_mapping(
     assert current_step(response) == "mapping"
     assert response.context["preview"].suggestion.kind == "xlsx"
     assert response.context["suggestion_differences"] == []
+
+
+# Wizard runs ----------------------------------------------------------------
+
+
+def wizard_start(client: Client) -> str:
+    """Open the wizard without a token and return the run token it redirects to."""
+    response = client.get(WIZARD_PATH)
+    assert response.status_code == 302
+    location = str(response["Location"])
+    assert location.startswith(f"{WIZARD_PATH}?run=")
+    return location.partition("?run=")[2]
+
+
+def for_run(token: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Return ``data`` with the management field of run ``token``."""
+    renamed = {key: value for key, value in data.items() if key != MANAGEMENT_FIELD}
+    renamed[f"import_wizard_view_{token}-current_step"] = data[MANAGEMENT_FIELD]
+    return renamed
+
+
+def test_wizard_without_run_redirects(admin_client: Client) -> None:
+    token = wizard_start(admin_client)
+
+    page = admin_client.get(f"{WIZARD_PATH}?run={token}")
+
+    assert len(token) == 16
+    assert int(token, 16) >= 0
+    assert page.status_code == 200
+    assert f'action="{WIZARD_PATH}?run={token}"' in page.content.decode()
+
+
+@pytest.mark.parametrize("run", ["", "xyz", "0123456789ABCDEF", "0" * 17])
+def test_wizard_malformed_run_redirects(admin_client: Client, run: str) -> None:
+    response = admin_client.get(WIZARD_PATH, {"run": run})
+
+    assert response.status_code == 302
+    location = str(response["Location"])
+    assert location.startswith(f"{WIZARD_PATH}?run=")
+    assert location.partition("?run=")[2] != run
+
+
+def test_wizard_post_without_run_redirects(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    admin_client.cookies["django_language"] = "en"
+
+    response = admin_client.post(
+        WIZARD_PATH, upload_data(case_file("c02-utf8.csv")), follow=True
+    )
+
+    assert len(response.redirect_chain) == 1
+    assert response.redirect_chain[0][0].startswith(f"{WIZARD_PATH}?run=")
+    assert [str(message) for message in response.context["messages"]] == [
+        "This import wizard is no longer open, so its choices were lost. Upload "
+        "the file again."
+    ]
+    assert not ImportBatch.objects.exists()
+
+
+def test_wizard_interleaved_runs_separate(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    first, second = wizard_start(admin_client), wizard_start(admin_client)
+    first_url, second_url = f"{WIZARD_PATH}?run={first}", f"{WIZARD_PATH}?run={second}"
+    admin_client.get(first_url)
+    admin_client.get(second_url)
+
+    uploads = [
+        admin_client.post(
+            first_url, for_run(first, upload_data(case_file("c02-utf8.csv")))
+        ),
+        admin_client.post(
+            second_url,
+            for_run(second, upload_data(case_file("c04-comma.csv"), delimiter=",")),
+        ),
+    ]
+    mappings = [
+        admin_client.post(first_url, for_run(first, mapping_data())),
+        admin_client.post(second_url, for_run(second, mapping_data())),
+    ]
+    confirm = {MANAGEMENT_FIELD: "confirm", "confirm-confirmed": "on"}
+    second_done = admin_client.post(second_url, for_run(second, confirm))
+    first_done = admin_client.post(first_url, for_run(first, confirm))
+
+    assert first != second
+    assert [current_step(response) for response in uploads] == ["mapping"] * 2
+    assert [current_step(response) for response in mappings] == ["confirm"] * 2
+    assert second_done.status_code == 302
+    assert first_done.status_code == 302
+    batches = list(ImportBatch.objects.order_by("pk"))
+    assert [batch.original_name for batch in batches] == [
+        "c04-comma.csv",
+        "c02-utf8.csv",
+    ]
+    assert [batch.delimiter for batch in batches] == [",", ";"]
+    assert first_done["Location"] == reverse("imports:detail", args=[batches[1].pk])
+
+
+def test_wizard_unknown_step_rejected(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    admin_client.cookies["django_language"] = "en"
+    admin_client.get(WIZARD_URL)
+    admin_client.post(WIZARD_URL, upload_data(case_file("c02-utf8.csv")))
+
+    response = admin_client.post(WIZARD_URL, {MANAGEMENT_FIELD: "bogus"})
+
+    assert response.status_code == 400
+    assert current_step(response) == "mapping"
+    assert response.context["step_error"] == (
+        "The form named a step “bogus” that this wizard does not have. Fill in "
+        "this step again."
+    )
+    assert not ImportBatch.objects.exists()
+
+
+def test_wizard_unknown_first_step_rejected(admin_client: Client) -> None:
+    admin_client.get(WIZARD_URL)
+
+    response = admin_client.post(WIZARD_URL, {MANAGEMENT_FIELD: "bogus"})
+
+    assert response.status_code == 400
+    assert current_step(response) == "upload"
