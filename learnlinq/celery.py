@@ -6,7 +6,12 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_ready, worker_shutdown
 
+from learnlinq.broker import filesystem_transport_install
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnlinq.settings")
+# Before the app opens a connection: filesystem:// must resolve to the
+# transport that never exposes a half-written message.
+filesystem_transport_install()
 
 app = Celery("learnlinq")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from imports import fields as standard
@@ -70,6 +71,14 @@ def import_settings_build(
         passed_values=tuple(mapping.get("passed_values", ())),
         duplicate_policy=mapping.get("duplicate_policy", "skip"),
     )
+
+
+def too_large_note(max_bytes: int) -> str:
+    """Return the text the browser shows before it would send a too large file."""
+    return _(
+        "too large: the maximum is %(max)s, so this file is not sent. Choose "
+        "a smaller file."
+    ) % {"max": filesizeformat(max_bytes)}
 
 
 def results_file_check(
@@ -193,14 +202,14 @@ class UploadForm(forms.Form):
             {
                 "accept": ",".join(ALLOWED_EXTENSIONS),
                 "data-max-bytes": settings.IMPORT_MAX_CSV_BYTES,
-                "data-too-large": _("too large to import"),
+                "data-too-large": too_large_note(settings.IMPORT_MAX_CSV_BYTES),
             }
         )
         self.fields["attachments"].widget.attrs.update(
             {
                 "accept": ".zip",
                 "data-max-bytes": settings.IMPORT_MAX_ZIP_BYTES,
-                "data-too-large": _("too large to import"),
+                "data-too-large": too_large_note(settings.IMPORT_MAX_ZIP_BYTES),
             }
         )
         self.preview: Preview | None = None
