@@ -23,6 +23,7 @@ DELIMITER_CHOICES = [
     (",", _("Comma ( , )")),
     ("\t", _("Tab")),
     ("|", _("Vertical bar ( | )")),
+    (":", _("Colon ( : )")),
 ]
 QUOTECHAR_CHOICES = [
     ('"', _('Double quote ( " )')),
