@@ -12,16 +12,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
 # Reasons a data row was not staged. Every message starts with the line number.
 REJECTION_MESSAGES: dict[str, Promise] = {
-    "field_count": _(
+    "field_count": ngettext_lazy(
+        "Line %(line)s: %(count)s field, %(expected)s expected. Put quotes "
+        "around a value that contains the delimiter, or remove the extra cells.",
         "Line %(line)s: %(count)s fields, %(expected)s expected. Put quotes "
-        "around a value that contains the delimiter, or remove the extra cells."
+        "around a value that contains the delimiter, or remove the extra cells.",
+        "count",
     ),
     "required_missing": _(
         "Line %(line)s: %(fields)s empty. Fill in the missing values."
@@ -66,10 +69,14 @@ REJECTION_MESSAGES: dict[str, Promise] = {
         "Line %(line)s: ResultId has %(length)s characters, maximum %(maximum)s."
     ),
     "user_not_found": _("Line %(line)s: no user with %(field)s “%(value)s”."),
-    "user_ambiguous": _(
+    "user_ambiguous": ngettext_lazy(
+        "Line %(line)s: %(count)s user matches %(field)s “%(value)s”, so the row "
+        "belongs to neither. Make the users' values unique, or match on another "
+        "field.",
         "Line %(line)s: %(count)s users match %(field)s “%(value)s”, so the row "
         "belongs to neither. Make the users' values unique, or match on another "
-        "field."
+        "field.",
+        "count",
     ),
     "duplicate_in_file": _(
         "Line %(line)s: duplicate of line %(first_line)s (same learner, title, "
@@ -223,9 +230,12 @@ FILE_ERROR_MESSAGES: dict[str, Promise] = {
         "Column %(name)s appears more than once (%(names)s, columns %(column)s "
         "and %(other_column)s). Rename or remove one of them."
     ),
-    "too_many_rows": _(
+    "too_many_rows": ngettext_lazy(
+        "The file has %(count)s data row; the maximum is %(max)s. Split it "
+        "into smaller files.",
         "The file has %(count)s data rows; the maximum is %(max)s. Split it "
-        "into smaller files."
+        "into smaller files.",
+        "count",
     ),
     "sheet_not_found": _(
         "The workbook has no sheet “%(sheet)s”. Its sheets are %(sheets)s."
@@ -267,9 +277,18 @@ WARNING_MESSAGES: dict[str, Promise] = {
         "The dates fit several formats (%(formats)s). Check that %(format)s is "
         "the one the file uses."
     ),
-    "duplicate_kept": _(
-        "Line %(line)s: staged although it repeats line or result %(first)s, "
-        "because duplicates are kept."
+    # A duplicate staged under the "keep" policy, by what it repeats.
+    "duplicate_kept_line": _(
+        "Line %(line)s: staged although it repeats line %(first_line)s, because "
+        "duplicates are kept."
+    ),
+    "duplicate_kept_staged": _(
+        "Line %(line)s: staged although it repeats a row waiting for review in "
+        "import %(batch)s (line %(batch_line)s), because duplicates are kept."
+    ),
+    "duplicate_kept_result": _(
+        "Line %(line)s: staged although it repeats the existing result "
+        "“%(title)s” of %(date)s, because duplicates are kept."
     ),
 }
 
@@ -284,6 +303,10 @@ ATTACHMENT_MESSAGES: dict[str, Promise] = {
     "name_invalid": _(
         "“%(name)s” is not named <ResultId>_#_<file name>. Rename it, for "
         "example to R101_#_diploma.pdf."
+    ),
+    "name_missing": _(
+        "“%(name)s” has no file name after _#_. Rename it, for example to "
+        "R101_#_diploma.pdf."
     ),
     "name_too_long": _(
         "“%(name)s”: the file name has %(length)s characters, maximum %(max)s. "
@@ -321,9 +344,12 @@ ATTACHMENT_MESSAGES: dict[str, Promise] = {
         "The attachments file is not a ZIP archive. Create it with “Send to > "
         "Compressed (zipped) folder”, 7-Zip or another ZIP program."
     ),
-    "archive_too_many_entries": _(
+    "archive_too_many_entries": ngettext_lazy(
+        "The ZIP holds %(count)s entry; the maximum is %(max)s. Split the "
+        "attachments over several imports.",
         "The ZIP holds %(count)s entries; the maximum is %(max)s. Split the "
-        "attachments over several imports."
+        "attachments over several imports.",
+        "count",
     ),
     "archive_encrypted": _(
         "The ZIP is protected with a password (%(names)s). Create it again "
@@ -343,10 +369,14 @@ ATTACHMENT_MESSAGES: dict[str, Promise] = {
         "folder (%(names)s). Create the ZIP again from the documents "
         "themselves."
     ),
-    "archive_overlapping_entries": _(
+    "archive_overlapping_entries": ngettext_lazy(
+        "The ZIP was refused as a ZIP bomb: %(count)s entry shares its "
+        "compressed data with other entries (%(names)s). Create the ZIP again "
+        "from the documents themselves.",
         "The ZIP was refused as a ZIP bomb: %(count)s entries share their "
         "compressed data with other entries (%(names)s). Create the ZIP again "
-        "from the documents themselves."
+        "from the documents themselves.",
+        "count",
     ),
     "archive_total_exceeded": _(
         "The ZIP was refused: its documents expand to more than %(max)s bytes. "
@@ -442,9 +472,12 @@ ACTIVATION_MESSAGES: dict[str, Promise] = {
         "ready for review or was rejected can be discarded; wait until it has "
         "been read."
     ),
-    "import_has_activated_rows": _(
+    "import_has_activated_rows": ngettext_lazy(
+        "Import %(batch)s has %(rows)s activated row. Roll back its activations "
+        "first, then discard the import.",
         "Import %(batch)s has %(rows)s activated rows. Roll back its activations "
-        "first, then discard the import."
+        "first, then discard the import.",
+        "rows",
     ),
 }
 
@@ -480,7 +513,9 @@ def _format(template: Promise, params: Mapping[str, Any]) -> str:
     )
     if "state" in values:
         values["state"] = _state_label(params)
-    return str(template) % values
+    # A message made with ngettext_lazy chooses its plural form by the count
+    # parameter it names, so the template is formatted before it becomes text.
+    return str(template % values)
 
 
 def rejection_message(code: str, params: Mapping[str, Any] | None = None) -> str:

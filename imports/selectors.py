@@ -1,9 +1,11 @@
-"""Reads of the imports app: review groups of staged rows and their rows."""
+"""Reads of the imports app: review groups, their rows and the counts of imports."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import Lower, Trim
+from django.utils.translation import gettext as _
 
 from imports.models import ImportBatch, StagedRow
 from results.models import ExternalResult
@@ -117,3 +119,84 @@ def external_results_by_title(titles: list[str]) -> dict[str, ExternalResult]:
     )
     # Later assignments win, so ordering newest first leaves the oldest.
     return {match.normalised: match for match in matches}
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """
+    An import's row counts as shown on its pages.
+
+    What reading gave: ``rows_read == staged + not_passed + rejected``, where
+    ``staged`` is the stored number staged when the file was read, rows
+    staged by corrections included, and ``rejected`` leaves out the rows not
+    passed. What became of the staged rows since: ``waiting + activated +
+    deleted == staged``. Rows claimed by an activation still running count
+    as activated, and rows removed by discarding the import as deleted.
+    """
+
+    rows_read: int
+    staged: int
+    not_passed: int
+    rejected: int
+    waiting: int
+    activated: int
+    deleted: int
+    status: str
+    status_label: str
+
+
+# Derived statuses of a staged import once no row waits for review.
+STATUS_ACTIVATED = "activated"
+STATUS_NOTHING_LEFT = "nothing_left"
+
+
+def batch_counts(*, batches: Sequence[ImportBatch]) -> dict[int, BatchCounts]:
+    """
+    Return the counts and derived status of each of ``batches``, by id.
+
+    One aggregate query whatever the number of imports and rows.
+    """
+    live: dict[int, dict[str, int]] = {
+        item["batch_id"]: {"waiting": item["waiting"], "activated": item["activated"]}
+        for item in StagedRow.objects.filter(batch__in=[batch.pk for batch in batches])
+        .order_by()
+        .values("batch_id")
+        .annotate(
+            waiting=Count("pk", filter=Q(activation_group__isnull=True)),
+            activated=Count("pk", filter=Q(activation_group__isnull=False)),
+        )
+    }
+    counts = {}
+    for batch in batches:
+        item = live.get(batch.pk, {})
+        counts[batch.pk] = _batch_counts_build(
+            batch, waiting=item.get("waiting", 0), activated=item.get("activated", 0)
+        )
+    return counts
+
+
+def _batch_counts_build(
+    batch: ImportBatch, *, waiting: int, activated: int
+) -> BatchCounts:
+    status, status_label = batch.state, str(batch.get_state_display())
+    if batch.state == ImportBatch.State.STAGED and not waiting:
+        if activated:
+            status, status_label = STATUS_ACTIVATED, _("Activated")
+        else:
+            status, status_label = STATUS_NOTHING_LEFT, _("Nothing left to review")
+
+    # staged_count is stored when reading ends, together with the rows.
+    deleted = 0
+    if batch.is_final:
+        deleted = max(0, batch.staged_count - waiting - activated)
+    return BatchCounts(
+        rows_read=batch.rows_read,
+        staged=batch.staged_count,
+        not_passed=batch.not_passed_count,
+        rejected=max(0, batch.rejected_count - batch.not_passed_count),
+        waiting=waiting,
+        activated=activated,
+        deleted=deleted,
+        status=status,
+        status_label=status_label,
+    )

@@ -62,6 +62,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# A translated page inside the site's layout instead of Django's bare one.
+CSRF_FAILURE_VIEW = "learnlinq.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -159,6 +161,13 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
+# Counts get the language's digit grouping (“5.607” in Dutch). Templates
+# that print an id or line number where it is read back (form values, data
+# attributes) use |unlocalize, because grouping is not undone on input.
+USE_THOUSAND_SEPARATOR = True
+# Dates follow the active language's formats: DATE_FORMAT (“4 december
+# 2026”) and DATETIME_FORMAT (“4 december 2026 21:40”) in text, and
+# SHORT_DATE_FORMAT / SHORT_DATETIME_FORMAT in table cells.
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

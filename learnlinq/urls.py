@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from learnlinq import views
+
+admin.site.site_header = _("LearnLinq administration")
+admin.site.site_title = _("LearnLinq admin")
+admin.site.index_title = _("LearnLinq Results Import")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -7,8 +7,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from learnlinq.errors import InputRejected
@@ -24,7 +26,11 @@ from results.library import (
 from results.library_forms import ExternalResultForm, LibrarySearchForm, MergeForm
 from results.messages import error_message
 from results.models import ExternalResult
-from results.services.library import external_result_update, external_results_merge
+from results.services.library import (
+    MergeOutcome,
+    external_result_update,
+    external_results_merge,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -135,18 +141,7 @@ def external_result_merge(request: HttpRequest, pk: int) -> HttpResponse:
             except InputRejected as error:
                 form.add_error(None, error_message(error.code, error.params))
             else:
-                messages.success(
-                    request,
-                    _(
-                        "%(sources)s External Results merged: %(results)s results "
-                        "moved, %(links)s substitute links added."
-                    )
-                    % {
-                        "sources": outcome.sources,
-                        "results": outcome.results,
-                        "links": outcome.substitute_links,
-                    },
-                )
+                messages.success(request, merge_outcome_message(outcome))
                 return redirect("results:external-result-detail", pk=target.pk)
         else:
             preview = library_entries(
@@ -171,3 +166,25 @@ def external_result_merge(request: HttpRequest, pk: int) -> HttpResponse:
             "preview": preview,
         },
     )
+
+
+def merge_outcome_message(outcome: MergeOutcome) -> str:
+    """Return the success message of a merge, each count with its plural form."""
+    merged = ngettext(
+        "%(count)s External Result merged",
+        "%(count)s External Results merged",
+        outcome.sources,
+    ) % {"count": number_format(outcome.sources)}
+    moved = ngettext(
+        "%(count)s result moved", "%(count)s results moved", outcome.results
+    ) % {"count": number_format(outcome.results)}
+    linked = ngettext(
+        "%(count)s substitute link added",
+        "%(count)s substitute links added",
+        outcome.substitute_links,
+    ) % {"count": number_format(outcome.substitute_links)}
+    return _("%(merged)s: %(moved)s, %(linked)s.") % {
+        "merged": merged,
+        "moved": moved,
+        "linked": linked,
+    }

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from learnlinq.permissions import (
@@ -69,5 +70,13 @@ def participant_status(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "results/participant_status.html",
-        {"path": path, "activities": activities, "rows": rows, "page_obj": page},
+        {
+            "path": path,
+            "activities": activities,
+            "rows": rows,
+            "page_obj": page,
+            # Statuses are stored at the last recalculation, so a due date
+            # that has gone by since then is shown as expired.
+            "today": timezone.localdate(),
+        },
     )

@@ -122,3 +122,16 @@ def test_admin_learner_is_refused(learner_client: Client) -> None:
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_admin_index_names_learnlinq(superuser_client: Client) -> None:
+    superuser_client.cookies["django_language"] = "en"
+
+    response = superuser_client.get(reverse("admin:index"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>LearnLinq Results Import | LearnLinq admin</title>" in content
+    assert "LearnLinq administration" in content
+    assert "General" in content
+    assert "Learnlinq" not in content

@@ -4,6 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from users.models import User
+
 pytestmark = pytest.mark.django_db
 
 
@@ -40,6 +42,44 @@ def test_not_found_page_template(admin_client: Client) -> None:
 
     assert response.status_code == 404
     assert "404.html" in [template.name for template in response.templates]
+
+
+def test_csrf_failure_page_explains(learner: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    client.cookies["django_language"] = "en"
+
+    response = client.post(reverse("logout"))
+
+    content = response.content.decode()
+    assert response.status_code == 403
+    assert "403_csrf.html" in [template.name for template in response.templates]
+    assert "<h1>The form has expired</h1>" in content
+    assert "Reload the page, log in again if you are asked to, and try again." in (
+        content
+    )
+    assert "DEBUG" not in content
+    # Rendered inside the site's layout, with the learner's menu.
+    assert reverse("results:portfolio") in content
+
+
+def test_csrf_failure_page_anonymous(client: Client) -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("login"), {"username": "x", "password": "y"})
+
+    assert response.status_code == 403
+    assert "403_csrf.html" in [template.name for template in response.templates]
+
+
+def test_csrf_failure_page_dutch_by_default(learner: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 403
+    assert '<html lang="nl">' in response.content.decode()
 
 
 def test_menu_hides_admin_pages(learner_client: Client) -> None:

@@ -8,9 +8,10 @@ imports no other.
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
@@ -19,18 +20,41 @@ from users.models import Notification
 logger = logging.getLogger(__name__)
 
 _messages: dict[str, str | Promise] = {}
+_phrases: dict[str, Mapping[str, Promise]] = {}
+_counts: dict[str, Collection[str]] = {}
 
 
-def notification_message_register(code: str, message: str | Promise) -> None:
+class _Count(int):
+    """
+    A count parameter that prints with the active language's digit grouping.
+
+    It stays an ``int``, so ``ngettext`` still chooses the plural form by it.
+    """
+
+    def __str__(self) -> str:
+        return number_format(int(self))
+
+
+def notification_message_register(
+    code: str,
+    message: str | Promise,
+    *,
+    phrases: Mapping[str, Promise] | None = None,
+    counts: Collection[str] = (),
+) -> None:
     """
     Register the text shown for notifications with ``code``.
 
     ``message`` is a lazily translated string with named placeholders, such as
-    ``gettext_lazy("Activation %(activation)s finished.")``. Registering the
-    same code again with another object raises ``ValueError``, because two
-    apps would then disagree about what a stored notification means. Objects
-    are compared by identity because translating a lazy string while apps
-    are still loading fails.
+    ``gettext_lazy("Activation %(activation)s finished.")``, or an
+    ``ngettext_lazy(..., "rows")`` that chooses its plural form by the stored
+    parameter ``rows``. ``phrases`` maps further placeholders of ``message`` to
+    such counted phrases, for sentences with more than one count. ``counts``
+    names the parameters that are counts, printed with digit grouping (ids
+    are not). Registering the same code again with another message object
+    raises ``ValueError``, because two apps would then disagree about what a
+    stored notification means. Objects are compared by identity because
+    translating a lazy string while apps are still loading fails.
     """
     known = _messages.get(code)
     if known is not None and known is not message:
@@ -38,6 +62,8 @@ def notification_message_register(code: str, message: str | Promise) -> None:
             f"Notification code {code!r} is already registered with another text."
         )
     _messages[code] = message
+    _phrases[code] = dict(phrases or {})
+    _counts[code] = tuple(counts)
 
 
 def notification_message_format(code: str, params: Mapping[str, Any]) -> str:
@@ -53,8 +79,16 @@ def notification_message_format(code: str, params: Mapping[str, Any]) -> str:
         logger.warning("No message is registered for notification code %s", code)
         return gettext("Notification “%(code)s”.") % {"code": code}
 
+    values = dict(params)
+    for name in _counts.get(code, ()):
+        if isinstance(values.get(name), int):
+            values[name] = _Count(values[name])
     try:
-        return str(message) % dict(params)
+        # Each phrase, and a counted message, chooses its plural form in the
+        # reader's language from the stored count it names.
+        for name, phrase in _phrases.get(code, {}).items():
+            values[name] = str(phrase % values)
+        return str(message % values)
     except (KeyError, TypeError, ValueError):
         logger.warning(
             "Notification code %s cannot be formatted with parameters %r",

@@ -140,6 +140,20 @@ def file_extension(name: str) -> str:
     return extension.casefold() if dot and stem else ""
 
 
+def original_name_missing(base_name: str) -> bool:
+    """
+    Tell whether a name has the separator but no original name after it.
+
+    "R101_#_" and "R101_#_.pdf" have none: the second would be stored as a
+    file called ".pdf", which most systems hide.
+    """
+    _result_id, separator, original_name = base_name.partition(SEPARATOR)
+    if not separator:
+        return False
+    stem, dot, _extension = original_name.strip().rpartition(".")
+    return not original_name.strip() or (bool(dot) and not stem.strip())
+
+
 @dataclass(frozen=True)
 class AttachmentName:
     """A base name split into the ResultId it belongs to and the original file name."""
@@ -156,15 +170,18 @@ def attachment_name_parse(base_name: str, *, max_chars: int) -> AttachmentName:
     """
     Split ``<ResultId>_#_<original name>`` at the first separator.
 
-    Raises ``InputRejected`` with ``name_invalid`` when the separator, the
-    ResultId or the original name is missing, and ``name_too_long`` when the
+    Raises ``InputRejected`` with ``name_invalid`` when the separator or the
+    ResultId is missing, ``name_missing`` when nothing but an extension or
+    nothing at all follows the separator, and ``name_too_long`` when the
     original name has more than ``max_chars`` characters.
     """
     result_id, separator, original_name = base_name.partition(SEPARATOR)
     result_id = result_id.strip()
     original_name = original_name.strip()
-    if not separator or not result_id or not original_name:
+    if not separator or not result_id:
         raise InputRejected("name_invalid", {"name": base_name})
+    if original_name_missing(base_name):
+        raise InputRejected("name_missing", {"name": base_name})
     if len(original_name) > max_chars:
         raise InputRejected(
             "name_too_long",

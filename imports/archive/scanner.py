@@ -29,6 +29,7 @@ from imports.archive.names import (
     entry_is_unsafe,
     entry_name_decode,
     file_extension,
+    original_name_missing,
 )
 from learnlinq.errors import InputRejected
 
@@ -281,9 +282,13 @@ def _classify(
         return
 
     # The type is checked first: a .txt file is never accepted, whatever its
-    # name, and that is the more useful message.
+    # name, and that is the more useful message. A name with nothing after
+    # the separator has no type to check, so that is reported instead.
     base_name = entry_base_name(entry.name)
     entry.extension = file_extension(base_name)
+    if original_name_missing(base_name):
+        entry.reject("name_missing", {"name": base_name})
+        return
     if entry.extension not in ALLOWED_EXTENSIONS:
         entry.reject("type_not_allowed", {"extension": entry.extension})
         return

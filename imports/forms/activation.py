@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from imports.models import Activation
+from imports.selectors import external_results_by_title
 from results.models import ExternalResult
 
 MODE_EXPLANATIONS = {
@@ -48,6 +49,11 @@ class TargetForm(forms.Form):
             "Choose an External Result from the library, or choose “new”."
         ),
         "new_title_missing": _("Type a title for the new External Result."),
+        "new_title_exists": _(
+            "The library already has an External Result titled “%(title)s” "
+            "(library title “%(library_title)s”). Choose it under “Use an "
+            "External Result from the library”, or type a different title."
+        ),
     }
 
     target = forms.ChoiceField(
@@ -104,6 +110,23 @@ class TargetForm(forms.Form):
                 "new_title",
                 forms.ValidationError(
                     self.error_messages["new_title_missing"], code="new_title_missing"
+                ),
+            )
+            return cleaned
+
+        existing = external_results_by_title([cleaned["new_title"]]).get(
+            cleaned["new_title"].strip().lower()
+        )
+        if existing is not None:
+            self.add_error(
+                "new_title",
+                forms.ValidationError(
+                    self.error_messages["new_title_exists"],
+                    code="new_title_exists",
+                    params={
+                        "title": existing.title,
+                        "library_title": existing.library_title,
+                    },
                 ),
             )
         elif not cleaned.get("new_library_title"):

@@ -332,7 +332,9 @@ def _external_results_create(
 
     In individual mode a group with its own choice in ``group_targets`` gets
     that one. The other groups get a new External Result named after the
-    shared new title, or else after the group.
+    shared new title, or else after the group. Groups whose new titles match
+    (trimmed, case-insensitive, library title included) share one new
+    External Result, so one activation never adds identical library entries.
     """
     if mode == Mode.PORTFOLIO:
         return {group.key: None for group in groups}
@@ -345,22 +347,30 @@ def _external_results_create(
         )
         return {group.key: merged for group in groups}
 
+    created: dict[tuple[str, str], ExternalResult] = {}
+
+    def shared_create(title: str, library_title: str) -> ExternalResult:
+        title = title.strip()
+        library_title = library_title.strip() or title
+        key = (title.casefold(), library_title.casefold())
+        if key not in created:
+            created[key] = external_result_create(
+                title=title, library_title=library_title, created_by=created_by
+            )
+        return created[key]
+
     chosen: dict[GroupKey, ExternalResult | None] = {}
     for group in groups:
         group_target = group_targets.get(group.key)
         if group_target is not None and group_target.external_result is not None:
             chosen[group.key] = group_target.external_result
         elif group_target is not None:
-            chosen[group.key] = external_result_create(
-                title=group_target.new_title,
-                library_title=group_target.new_library_title,
-                created_by=created_by,
+            chosen[group.key] = shared_create(
+                group_target.new_title, group_target.new_library_title
             )
         else:
-            chosen[group.key] = external_result_create(
-                title=target.new_title or group.title,
-                library_title=target.new_library_title,
-                created_by=created_by,
+            chosen[group.key] = shared_create(
+                target.new_title or group.title, target.new_library_title
             )
     return chosen
 

@@ -76,6 +76,11 @@ class Preview:
     date_formats: list[str] = field(default_factory=list)
 
     @property
+    def mapped(self) -> bool:
+        """True when ``rows`` were checked, False when they are raw cells."""
+        return not self.mapping_error_code
+
+    @property
     def date_format_ambiguous(self) -> bool:
         return len(self.date_formats) > 1
 
@@ -93,8 +98,10 @@ def import_preview(
     Raises InputRejected when the file cannot be read at all (wrong encoding,
     a workbook saved as .xls, too many rows). A column mapping that does not
     fit is returned in ``mapping_error`` instead, because the mapping step
-    is where the user corrects it. ``with_attachments`` makes ResultId
-    required, as staging does when a ZIP comes with the file.
+    is where the user corrects it. The rows are then the first ``limit``
+    records unchecked, so the user sees the cells while choosing columns.
+    ``with_attachments`` makes ResultId required, as staging does when a ZIP
+    comes with the file.
     """
     suggestion = file_sniff(data)
     options = ReadOptions(
@@ -121,6 +128,14 @@ def import_preview(
         preview.mapping_error_code = error.code
         preview.mapping_error_params = error.params
         preview.mapping_error = file_error_message(error.code, error.params)
+        preview.rows = [
+            PreviewRow(
+                line=record.line,
+                number=record.number,
+                cells=cells_to_json(record.cells),
+            )
+            for record in table.records[:limit]
+        ]
         return preview
     preview.mapping = mapping.column_names(table.header)
 

@@ -18,6 +18,7 @@ import csv
 import io
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -37,6 +38,7 @@ from imports.services.duplicates import Candidate
 from imports.services.settings import ImportSettings
 from imports.services.staging import (
     BULK_BATCH_SIZE,
+    KEPT_DUPLICATE_CODES,
     RowsOutcome,
     batch_has_attachments,
     import_rows_check,
@@ -109,7 +111,18 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-def rejected_lines_reimport(*, batch: ImportBatch, data: bytes) -> ImportBatch:
+@dataclass(frozen=True)
+class RestageOutcome:
+    """The import after rows were staged again, and what became of those rows."""
+
+    batch: ImportBatch
+    # Of the rows checked again: how many were staged, and how many are
+    # still rejected with a new or the same reason.
+    staged: int
+    rejected: int
+
+
+def rejected_lines_reimport(*, batch: ImportBatch, data: bytes) -> RestageOutcome:
     """
     Stage the corrected rows of a re-uploaded report into the same import.
 
@@ -138,7 +151,9 @@ def rejected_lines_reimport(*, batch: ImportBatch, data: bytes) -> ImportBatch:
         len(records),
         len(outcome.staged),
     )
-    return batch
+    return RestageOutcome(
+        batch=batch, staged=len(outcome.staged), rejected=len(outcome.rejected)
+    )
 
 
 def _report_options(data: bytes) -> ReadOptions:
@@ -233,12 +248,12 @@ def _row_cells(
     return tuple(values)
 
 
-def rejected_lines_rematch(*, batch: ImportBatch) -> int:
+def rejected_lines_rematch(*, batch: ImportBatch) -> RestageOutcome:
     """
     Check the rows rejected for an unknown user again and stage those that match.
 
-    Returns the number of rows staged. The rows run through every check
-    again, so a row that now matches but duplicates another is still listed.
+    The rows run through every check again, so a row that now matches but
+    duplicates another is still listed.
     """
     with transaction.atomic():
         batch = _staged_batch_lock(batch)
@@ -258,7 +273,9 @@ def rejected_lines_rematch(*, batch: ImportBatch) -> int:
         len(records),
         len(outcome.staged),
     )
-    return len(outcome.staged)
+    return RestageOutcome(
+        batch=batch, staged=len(outcome.staged), rejected=len(outcome.rejected)
+    )
 
 
 def _rows_restage(
@@ -294,12 +311,16 @@ def _rows_restage(
     StagedRow.objects.bulk_create(outcome.staged, batch_size=BULK_BATCH_SIZE)
     RejectedLine.objects.bulk_create(outcome.rejected, batch_size=BULK_BATCH_SIZE)
 
-    batch.staged_count = batch.staged_rows.count()
+    # staged_count adds up every row staged, so rows deleted since stay
+    # counted; a recount of the rows left would hide them.
+    batch.staged_count += len(outcome.staged)
     batch.rejected_count = batch.rejected_lines.count()
     batch.not_passed_count = batch.rejected_lines.filter(code="not_passed").count()
     batch.warnings = [*batch.warnings, *outcome.warnings]
     kept = sum(
-        1 for warning in batch.warnings if warning.get("code") == "duplicate_kept"
+        1
+        for warning in batch.warnings
+        if warning.get("code") in KEPT_DUPLICATE_CODES.values()
     )
     batch.duplicate_count = (
         kept + batch.rejected_lines.filter(code__in=_DUPLICATE_CODES).count()

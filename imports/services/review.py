@@ -28,7 +28,7 @@ def staged_rows_delete(
     Rows an activation has claimed are left alone, whatever is passed,
     because that activation may be writing them into results right now.
     Ids of other imports' rows are ignored. Returns the number of staged rows
-    deleted; deleting nothing is not an error.
+    deleted; deleting nothing is not an error and is not audited.
     """
     selection = Q()
     for key in keys:
@@ -44,12 +44,14 @@ def staged_rows_delete(
         )
         _total, per_model = rows.delete()
         deleted = per_model.get(StagedRow._meta.label, 0)
-        audit_record(
-            actor=deleted_by,
-            verb=AuditEvent.Verb.ROWS_DELETED,
-            target=batch,
-            counts={"rows": deleted},
-        )
+        # Deleting nothing changed nothing, so it gets no audit entry.
+        if deleted:
+            audit_record(
+                actor=deleted_by,
+                verb=AuditEvent.Verb.ROWS_DELETED,
+                target=batch,
+                counts={"rows": deleted},
+            )
 
     logger.info(
         "Deleted %s staged rows of import %s (%s groups, %s row ids) by user %s",

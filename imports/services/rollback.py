@@ -263,9 +263,12 @@ def import_batch_discard(*, batch: ImportBatch, discarded_by: User) -> int:
                 "import_not_discardable", {"batch": locked.pk, "state": locked.state}
             )
 
-        deleted, _per_model = StagedRow.objects.filter(
+        # delete() also counts what cascades (attachment links); only the
+        # staged rows are reported.
+        _total, per_model = StagedRow.objects.filter(
             batch=locked, activation_group__isnull=True
         ).delete()
+        deleted = per_model.get(StagedRow._meta.label, 0)
         claimed = StagedRow.objects.filter(batch=locked).count()
         if claimed:
             raise InputRejected(

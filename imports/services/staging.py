@@ -7,6 +7,7 @@ rejected_count`` holds for every staged import. A file that cannot be read
 as a whole stages nothing.
 """
 
+import datetime
 import json
 import logging
 import uuid
@@ -31,6 +32,7 @@ from imports.mapping import (
 )
 from imports.models import AttachmentArchive, ImportBatch, RejectedLine, StagedRow
 from imports.reading import (
+    DateFormat,
     Notice,
     ReadOptions,
     Record,
@@ -38,7 +40,7 @@ from imports.reading import (
     date_format_compile,
     table_read,
 )
-from imports.services.duplicates import Candidate, duplicates_find
+from imports.services.duplicates import Candidate, Verdict, duplicates_find
 from imports.services.matching import users_match
 from imports.services.settings import ImportSettings, import_settings_validate
 from learnlinq.audit import audit_record
@@ -310,13 +312,7 @@ def import_rows_check(
             _reject(outcome, batch, row.line, verdict.code, params, cells)
             continue
         if verdict is not None:
-            outcome.warnings.append(
-                {
-                    "code": "duplicate_kept",
-                    "params": {"line": row.line, "first": _first_label(verdict.params)},
-                    "line": row.line,
-                }
-            )
+            outcome.warnings.append(_kept_warning(row.line, verdict, date_format))
         outcome.staged.append(_staged_row(batch, row, candidate.learner_id))
 
     outcome.rejected.sort(key=lambda rejected: rejected.line)
@@ -338,12 +334,28 @@ def _candidate(row: ParsedRow, learner_id: int) -> Candidate:
     )
 
 
-def _first_label(params: dict[str, Any]) -> str:
-    if "first_line" in params:
-        return str(params["first_line"])
-    if "batch" in params:
-        return f"{params['batch']}:{params['batch_line']}"
-    return f"{params.get('title', '')} {params.get('date', '')}"
+# The warning code of a kept duplicate, by what it repeats.
+KEPT_DUPLICATE_CODES = {
+    "duplicate_in_file": "duplicate_kept_line",
+    "duplicate_staged": "duplicate_kept_staged",
+    "duplicate_result": "duplicate_kept_result",
+}
+
+
+def _kept_warning(
+    line: int, verdict: Verdict, date_format: DateFormat
+) -> dict[str, Any]:
+    """Return the stored warning of a duplicate staged under the "keep" policy."""
+    params: dict[str, Any] = {"line": line, **verdict.params}
+    if "date" in params:
+        # The date is written as the file writes dates, so it can be found there.
+        achieved_on = datetime.date.fromisoformat(params["date"])
+        params["date"] = date_format.format(achieved_on)
+    return {
+        "code": KEPT_DUPLICATE_CODES[verdict.code],
+        "params": params,
+        "line": line,
+    }
 
 
 def _reject(

@@ -20,8 +20,10 @@ from django.forms import formset_factory
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -35,7 +37,7 @@ from imports.forms.activation import (
     TargetForm,
 )
 from imports.messages import activation_error_message
-from imports.models import Activation, ImportBatch
+from imports.models import Activation, ImportBatch, StagedRow
 from imports.selectors import GroupKey, external_results_by_title, review_groups
 from imports.services.activation import (
     GroupTarget,
@@ -44,6 +46,7 @@ from imports.services.activation import (
     activation_retry,
 )
 from imports.services.recovery import activation_worker_missing
+from imports.services.rollback import ROLLBACK_STATES
 from imports.views.review import activation_run_session_key
 from imports.views.runs import RUN_PARAM, run_token_get
 from learnlinq.errors import InputRejected
@@ -411,12 +414,19 @@ def overview_step(
             request.session.pop(activation_run_session_key(run), None)
             messages.success(
                 request,
-                _(
+                ngettext(
+                    "Activation %(activation)s is queued with %(rows)s row. This "
+                    "page shows its progress; you also get a message when it is "
+                    "finished.",
                     "Activation %(activation)s is queued with %(rows)s rows. This "
                     "page shows its progress; you also get a message when it is "
-                    "finished."
+                    "finished.",
+                    activation.total_rows,
                 )
-                % {"activation": activation.pk, "rows": activation.total_rows},
+                % {
+                    "activation": activation.pk,
+                    "rows": number_format(activation.total_rows, force_grouping=True),
+                },
             )
             return redirect("imports:activation-detail", pk=activation.pk)
 
@@ -494,8 +504,40 @@ def activation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "imports/activation/list.html",
-        {"pending": pending, "page_obj": finished},
+        {
+            "pending": pending,
+            "page_obj": finished,
+            "ended_rows": [
+                (activation, activation_ended_label(activation))
+                for activation in finished
+            ],
+        },
     )
+
+
+def activation_ended_label(activation: Activation) -> str:
+    """Return the label of the time an activation ended, named by how it ended."""
+    labels = {
+        Activation.State.FINISHED: _("Finished on"),
+        Activation.State.FAILED: _("Failed on"),
+        Activation.State.CANCELLED: _("Cancelled on"),
+        Activation.State.ROLLED_BACK: _("Rolled back on"),
+    }
+    return str(labels.get(Activation.State(activation.state), _("Ended on")))
+
+
+def activation_can_roll_back(activation: Activation) -> bool:
+    """
+    Tell whether rolling back would undo anything: an ended activation with results.
+
+    A cancelled or failed activation may have written no row at all, and its
+    rollback would only show zeros.
+    """
+    if activation.state not in ROLLBACK_STATES:
+        return False
+    return StagedRow.objects.filter(
+        activation_group__activation=activation, activated_at__isnull=False
+    ).exists()
 
 
 @require_GET
@@ -515,6 +557,8 @@ def activation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "activation": activation,
             "groups": groups,
             "worker_missing": activation_worker_missing(activation=activation),
+            "ended_label": activation_ended_label(activation),
+            "can_roll_back": activation_can_roll_back(activation),
             "failure": (
                 activation_error_message(
                     activation.failure_code, activation.failure_params
@@ -571,5 +615,7 @@ def activation_status(request: HttpRequest, pk: int) -> JsonResponse:
             "percent": activation.progress_percent,
             "is_final": activation.is_final,
             "worker_missing": activation_worker_missing(activation=activation),
+            "ended_label": activation_ended_label(activation),
+            "can_roll_back": activation_can_roll_back(activation),
         }
     )

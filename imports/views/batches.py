@@ -12,12 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from imports.forms.corrections import CorrectedReportForm
-from imports.forms.wizard import user_field_display
 from imports.messages import file_error_message, rejection_message, warning_message
 from imports.models import AttachmentArchive, ImportBatch
 from imports.reading.signatures import ZIP_SIGNATURES
+from imports.selectors import BatchCounts, batch_counts
 from imports.services.report import rejected_lines_csv
+from imports.services.settings import ImportSettings
 from imports.views.attachments import archive_status_payload
+from imports.views.settings_summary import settings_summary
 from learnlinq.permissions import (
     object_for_administrator,
     settings_administrator_required,
@@ -37,7 +39,15 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         "-created_at", "-id"
     )
     page = Paginator(batches, BATCHES_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "imports/batch_list.html", {"page_obj": page})
+    counts = batch_counts(batches=list(page))
+    return render(
+        request,
+        "imports/batch_list.html",
+        {
+            "page_obj": page,
+            "batch_rows": [(batch, counts[batch.pk]) for batch in page],
+        },
+    )
 
 
 @require_GET
@@ -78,11 +88,16 @@ def batch_detail_context(
     ]
 
     is_staged = batch.state == ImportBatch.State.STAGED
+    counts = batch_counts(batches=[batch])[batch.pk]
+    is_workbook = batch_is_workbook(batch)
     return {
         "batch": batch,
-        "is_workbook": batch_is_workbook(batch),
-        "nothing_to_review": nothing_to_review_reason(batch),
-        "user_field_label": user_field_display(batch.user_field),
+        "counts": counts,
+        "is_workbook": is_workbook,
+        "settings_rows": settings_summary(
+            ImportSettings.from_batch(batch), is_workbook=is_workbook
+        ),
+        "nothing_to_review": nothing_to_review_reason(batch, counts),
         "file_error": batch_file_error(batch),
         "warnings": batch_warnings(batch),
         "rejected_page": rejected,
@@ -103,23 +118,25 @@ def batch_detail_context(
 def batch_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Return the import's state and counts for the detail page to poll."""
     batch = object_for_administrator(request, ImportBatch.objects.all(), pk=pk)
+    counts = batch_counts(batches=[batch])[batch.pk]
+    reason = nothing_to_review_reason(batch, counts)
     return JsonResponse(
         {
             "state": batch.state,
-            "state_label": str(batch.get_state_display()),
+            "status": counts.status,
+            "state_label": counts.status_label,
             "is_final": batch.is_final,
-            "rows_read": batch.rows_read,
-            # A discard deletes the staged rows but leaves staged_count as it was.
-            "staged": 0
-            if batch.state == ImportBatch.State.DISCARDED
-            else batch.staged_count,
-            "staged_before_discard": batch.staged_count
-            if batch.state == ImportBatch.State.DISCARDED
-            else None,
-            "nothing_to_review": bool(nothing_to_review_reason(batch)),
-            "nothing_to_review_reason": nothing_to_review_reason(batch),
-            "rejected": batch.rejected_count,
-            "not_passed": batch.not_passed_count,
+            # rows_read == staged + not_passed + rejected, and
+            # staged == waiting + activated + deleted.
+            "rows_read": counts.rows_read,
+            "staged": counts.staged,
+            "not_passed": counts.not_passed,
+            "rejected": counts.rejected,
+            "waiting": counts.waiting,
+            "activated": counts.activated,
+            "deleted": counts.deleted,
+            "nothing_to_review": bool(reason),
+            "nothing_to_review_reason": reason,
             "file_error": batch_file_error(batch),
             "attachments": archive_status_payload(
                 AttachmentArchive.objects.filter(batch=batch).first()
@@ -173,16 +190,22 @@ def batch_warnings(batch: ImportBatch) -> list[str]:
     return texts
 
 
-def nothing_to_review_reason(batch: ImportBatch) -> str:
+def nothing_to_review_reason(batch: ImportBatch, counts: BatchCounts) -> str:
     """
     Return why a staged import has no rows to review, or '' if it has some.
 
     ``no_data_rows``: the file had a header and no data rows.
     ``all_rejected``: every data row was rejected or not passed.
+    ``activated``: every staged row was activated or deleted, some activated.
+    ``all_deleted``: every staged row was deleted.
     """
-    if batch.state != ImportBatch.State.STAGED or batch.staged_count:
+    if batch.state != ImportBatch.State.STAGED or counts.waiting:
         return ""
-    return "no_data_rows" if not batch.rows_read else "all_rejected"
+    if not batch.rows_read:
+        return "no_data_rows"
+    if not counts.staged:
+        return "all_rejected"
+    return "activated" if counts.activated else "all_deleted"
 
 
 def batch_is_workbook(batch: ImportBatch) -> bool:

@@ -45,9 +45,8 @@ def rejected_reimport(request: HttpRequest, pk: int) -> HttpResponse:
     form = CorrectedReportForm(request.POST, request.FILES)
 
     if form.is_valid():
-        staged_before = batch.staged_count
         try:
-            batch = rejected_lines_reimport(
+            outcome = rejected_lines_reimport(
                 batch=batch, data=form.cleaned_data["file"].read()
             )
         except InputRejected as error:
@@ -59,8 +58,10 @@ def rejected_reimport(request: HttpRequest, pk: int) -> HttpResponse:
             )
             form.add_error("file", file_error_message(error.code, error.params))
         else:
-            staged = batch.staged_count - staged_before
-            messages.success(request, staged_message(staged, batch.rejected_count))
+            batch = outcome.batch
+            messages.success(
+                request, staged_message(outcome.staged, batch.rejected_count)
+            )
             # The form posts to "#fix-rejected", so the page with its errors
             # opens at the form. A redirect without a fragment would inherit
             # it, and "#top" shows the success message instead.
@@ -80,7 +81,7 @@ def rejected_rematch(request: HttpRequest, pk: int) -> HttpResponse:
     batch = object_for_administrator(request, ImportBatch.objects.all(), pk=pk)
 
     try:
-        staged = rejected_lines_rematch(batch=batch)
+        outcome = rejected_lines_rematch(batch=batch)
     except InputRejected as error:
         logger.info(
             "Matching again for batch %s rejected for user %s: %s",
@@ -91,13 +92,14 @@ def rejected_rematch(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, file_error_message(error.code, error.params))
         return redirect("imports:detail", pk=batch.pk)
 
-    batch.refresh_from_db(fields=["rejected_count"])
-    messages.success(request, staged_message(staged, batch.rejected_count))
+    messages.success(
+        request, staged_message(outcome.staged, outcome.batch.rejected_count)
+    )
     return redirect("imports:detail", pk=batch.pk)
 
 
 def staged_message(staged: int, rejected: int) -> str:
-    """Return the message with the number of rows staged and still rejected."""
+    """Return the message with the rows just staged and the import's rejected rows."""
     text = ngettext(
         "%(staged)s row staged.",
         "%(staged)s rows staged.",

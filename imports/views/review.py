@@ -140,6 +140,16 @@ def review_action(
         url = reverse("imports:activate", kwargs={"pk": batch.pk})
         return redirect(url + "?" + urlencode({RUN_PARAM: token}))
 
+    stale = stale_selection_message(batch, form)
+    if stale:
+        logger.info(
+            "Delete in batch %s rejected for user %s: selection no longer waiting",
+            batch.pk,
+            request.user.pk,
+        )
+        messages.error(request, stale)
+        return redirect(request.get_full_path())
+
     if not form.cleaned_data["confirm"]:
         return delete_confirm(request, batch, form)
 
@@ -159,6 +169,39 @@ def review_action(
         % {"count": deleted},
     )
     return redirect(request.get_full_path())
+
+
+def stale_selection_message(batch: ImportBatch, form: ReviewActionForm) -> str:
+    """
+    Return why a delete selection no longer fits the import, or ''.
+
+    A group or row deleted or activated since the page was loaded, or a row
+    of another import, makes the whole delete stop, as activation does, so
+    the confirmation never lists less than the user selected.
+    """
+    if form.cleaned_data["action"] == ReviewActionForm.DELETE_GROUPS:
+        unknown = unknown_group_keys(batch, form.cleaned_data["groups"])
+        if not unknown:
+            return ""
+        return _(
+            "These groups are not waiting for review in this import, so "
+            "nothing was deleted: %(titles)s. Select the groups again."
+        ) % {"titles": ", ".join(f"“{key.title}”" for key in unknown)}
+
+    row_ids: list[int] = form.cleaned_data["rows"]
+    waiting = StagedRow.objects.filter(
+        batch=batch, pk__in=row_ids, activation_group__isnull=True
+    ).count()
+    missing = len(set(row_ids)) - waiting
+    if not missing:
+        return ""
+    return ngettext(
+        "%(count)s selected row is not waiting for review in this import, so "
+        "nothing was deleted. Select the rows again.",
+        "%(count)s selected rows are not waiting for review in this import, so "
+        "nothing was deleted. Select the rows again.",
+        missing,
+    ) % {"count": missing}
 
 
 def unknown_group_keys(batch: ImportBatch, keys: list[GroupKey]) -> list[GroupKey]:

@@ -10,7 +10,9 @@ import logging
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from imports.messages import activation_error_message
@@ -48,17 +50,18 @@ def activation_rollback_view(request: HttpRequest, pk: int) -> HttpResponse:
         except InputRejected as error:
             messages.error(request, activation_error_message(error.code, error.params))
         else:
+            deleted = ngettext(
+                "%(count)s result deleted", "%(count)s results deleted", outcome.results
+            ) % {"count": number_format(outcome.results)}
+            back = ngettext(
+                "%(count)s row is back on the review page",
+                "%(count)s rows are back on the review page",
+                outcome.rows,
+            ) % {"count": number_format(outcome.rows)}
             messages.success(
                 request,
-                _(
-                    "Activation %(activation)s was rolled back: %(results)s results "
-                    "deleted, %(rows)s rows are back on the review page."
-                )
-                % {
-                    "activation": activation.pk,
-                    "results": outcome.results,
-                    "rows": outcome.rows,
-                },
+                _("Activation %(activation)s was rolled back: %(deleted)s, %(back)s.")
+                % {"activation": activation.pk, "deleted": deleted, "back": back},
             )
             return redirect("imports:review", pk=activation.batch_id)
         return redirect("imports:activation-rollback", pk=activation.pk)
@@ -88,17 +91,20 @@ def activation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
         except InputRejected as error:
             messages.error(request, activation_error_message(error.code, error.params))
         else:
+            done = ngettext(
+                "%(count)s row had become a result",
+                "%(count)s rows had become results",
+                outcome.done_rows,
+            ) % {"count": number_format(outcome.done_rows)}
+            back = ngettext(
+                "%(count)s row is back on the review page",
+                "%(count)s rows are back on the review page",
+                outcome.released_rows,
+            ) % {"count": number_format(outcome.released_rows)}
             messages.success(
                 request,
-                _(
-                    "Activation %(activation)s was cancelled: %(done)s rows had "
-                    "become results, %(released)s rows are back on the review page."
-                )
-                % {
-                    "activation": activation.pk,
-                    "done": outcome.done_rows,
-                    "released": outcome.released_rows,
-                },
+                _("Activation %(activation)s was cancelled: %(done)s, %(back)s.")
+                % {"activation": activation.pk, "done": done, "back": back},
             )
         return redirect("imports:activation-detail", pk=activation.pk)
 
@@ -122,8 +128,12 @@ def import_batch_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("imports:discard", pk=batch.pk)
         messages.success(
             request,
-            _("Import %(batch)s was discarded: %(rows)s staged rows deleted.")
-            % {"batch": batch.pk, "rows": deleted},
+            ngettext(
+                "Import %(batch)s was discarded: %(rows)s staged row deleted.",
+                "Import %(batch)s was discarded: %(rows)s staged rows deleted.",
+                deleted,
+            )
+            % {"batch": batch.pk, "rows": number_format(deleted)},
         )
         return redirect("imports:detail", pk=batch.pk)
 

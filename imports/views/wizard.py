@@ -27,22 +27,24 @@ from imports.forms.wizard import (
     file_bytes,
     import_settings_build,
     setting_display,
-    user_field_display,
 )
 from imports.messages import file_error_message, warning_message
-from imports.models import ImportBatch
 from imports.services.attachments import attachment_archive_create
 from imports.services.preview import Preview, import_preview
-from imports.services.settings import ImportSettings, import_settings_validate
+from imports.services.settings import import_settings_validate
 from imports.services.staging import import_batch_create
 from imports.tasks import import_batch_stage_task
 from imports.views.runs import RUN_PARAM, run_token_get, run_token_new
+from imports.views.settings_summary import settings_summary
 from learnlinq.errors import InputRejected
 from learnlinq.permissions import settings_administrator_required
 
 logger = logging.getLogger(__name__)
 
 UPLOAD, MAPPING, CONFIRM = "upload", "mapping", "confirm"
+# The mapping step's submit button that shows the preview with the chosen
+# columns again, instead of going to the next step.
+PREVIEW_REFRESH = "preview_refresh"
 
 
 class WizardFileStorage(FileSystemStorage):
@@ -136,7 +138,22 @@ class ImportWizardView(SessionWizardView):
                 )
                 response.status_code = 400
                 return response
+            if posted_step == MAPPING == self.steps.current and (
+                PREVIEW_REFRESH in self.request.POST
+            ):
+                return self.mapping_preview_refresh()
         return super().post(*args, **kwargs)
+
+    def mapping_preview_refresh(self) -> HttpResponse:
+        """
+        Show the mapping step again with the posted columns, storing nothing.
+
+        The preview then reads the rows with those columns, so the user sees
+        each row's outcome before going on. The form's errors show as well.
+        """
+        form = self.get_form(data=self.request.POST, files=self.request.FILES)
+        form.is_valid()
+        return self.render(form)
 
     def get_template_names(self) -> list[str]:
         """Return the current step's template. Runs on every render."""
@@ -203,7 +220,8 @@ class ImportWizardView(SessionWizardView):
 
         if self.steps.current == MAPPING:
             context["upload"] = self.upload_data
-            context.update(preview_context(self.preview))
+            context.update(preview_context(self.mapping_step_preview(form)))
+            context["preview_refresh"] = PREVIEW_REFRESH
             context["suggestion_differences"] = self.suggestion_differences()
         if self.steps.current == CONFIRM:
             context["upload"] = self.upload_data
@@ -332,6 +350,20 @@ class ImportWizardView(SessionWizardView):
         cache[cache_key] = preview
         return preview
 
+    def mapping_step_preview(self, form: Form) -> Preview | None:
+        """
+        Return the preview for the mapping step: with the posted columns, if any.
+
+        An unbound form shows the file read with its own column names. A
+        posted form, valid or not, shows the rows read with the columns it
+        chose; ``MappingForm.clean`` leaves those in ``cleaned_data`` even
+        when a field has an error.
+        """
+        cleaned = getattr(form, "cleaned_data", None) if form.is_bound else None
+        if not cleaned or "column_map" not in cleaned:
+            return self.preview
+        return self.preview_with(cleaned) or self.preview
+
     @property
     def mapped_preview(self) -> Preview | None:
         mapping = self.get_cleaned_data_for_step(MAPPING)
@@ -372,51 +404,15 @@ class ImportWizardView(SessionWizardView):
             return []
 
         chosen = import_settings_build(upload, mapping)
-        rows = [
-            ("file", _("File"), Path(upload["file"].name).name),
-            ("user_field", _("Match UserId on"), user_field_display(chosen.user_field)),
-            (
-                "delimiter",
-                _("Delimiter"),
-                setting_display("delimiter", chosen.delimiter),
-            ),
-            (
-                "quotechar",
-                _("Text qualifier"),
-                setting_display("quotechar", chosen.quotechar),
-            ),
-            ("encoding", _("Encoding"), chosen.encoding),
-            ("date_format", _("Date format"), chosen.date_format),
-        ]
-        if chosen.sheet:
-            rows.append(("sheet", _("Worksheet"), chosen.sheet))
-        for name, column in chosen.column_map.items():
-            label = _("Column for %(field)s") % {"field": name}
-            rows.append((f"column:{name}", label, column))
-        for name, value in chosen.fixed_values.items():
-            label = _("Fixed value for %(field)s") % {"field": name}
-            rows.append((f"fixed:{name}", label, value))
-        if chosen.passed_column:
-            rows.append(("passed_column", _("Status column"), chosen.passed_column))
-            rows.append(
-                (
-                    "passed_values",
-                    _("Values that mean passed"),
-                    " | ".join(chosen.passed_values),
-                )
-            )
-        rows.append(
-            ("duplicate_policy", _("Repeated rows"), duplicate_policy_display(chosen))
-        )
+        preview = self.preview
+        is_workbook = preview is not None and preview.suggestion.kind == "xlsx"
+        rows = [("file", _("File"), Path(upload["file"].name).name)]
+        rows += settings_summary(chosen, is_workbook=is_workbook)
         return rows
 
 
 def wizard_run_url(token: str) -> str:
     return reverse("imports:wizard") + "?" + urlencode({RUN_PARAM: token})
-
-
-def duplicate_policy_display(chosen: ImportSettings) -> str:
-    return str(ImportBatch.DuplicatePolicy(chosen.duplicate_policy).label)
 
 
 def preview_context(preview: Preview | None) -> dict[str, Any]:

@@ -16,6 +16,10 @@
       }
       if (target.tagName === "PROGRESS") {
         target.value = data[name];
+      } else if (typeof data[name] === "number") {
+        // Counts get the page language's digit grouping, as the server
+        // rendered them ("5.607" in Dutch).
+        target.textContent = data[name].toLocaleString(document.documentElement.lang);
       } else {
         target.textContent = data[name];
       }

@@ -47,7 +47,7 @@ def test_failed_notification_says_why(admin_user: User) -> None:
         text = notification_message(notification)
     assert "OSError" in text
     assert "No space left on device" in text
-    assert "failed after 0 of 1 rows" in text
+    assert "failed after 0 of 1 row because" in text
     assert activation.failure_params == {
         "error": "OSError",
         "detail": "No space left on device",

@@ -232,3 +232,55 @@ def test_targets_title_too_long_params(batch: ImportBatch, admin_user: User) -> 
         )
 
     assert caught.value.params == {"title": "x" * 256, "length": 256, "max": 255}
+
+
+def test_create_targets_same_new_title_shared(
+    batch: ImportBatch, admin_user: User
+) -> None:
+    same = GroupTarget(
+        external_result=None, new_title="BHV 2021", new_library_title="BHV"
+    )
+    # Differs only in case and surrounding spaces, so it names the same entry.
+    same_spelled_differently = GroupTarget(
+        external_result=None, new_title=" bhv 2021 ", new_library_title="bhv "
+    )
+
+    activation = activation_create(
+        batch=batch,
+        created_by=admin_user,
+        keys=[BHV, EHBO],
+        mode=INDIVIDUAL,
+        targets={BHV: same, EHBO: same_spelled_differently},
+        enqueue=False,
+    )
+
+    chosen = group_targets(activation)
+    assert ExternalResult.objects.count() == 1
+    assert chosen["BHV"] == chosen["EHBO"]
+    assert chosen["BHV"] is not None
+    assert chosen["BHV"].title == "BHV 2021"
+    assert chosen["BHV"].library_title == "BHV"
+
+
+def test_create_targets_other_library_title_separate(
+    batch: ImportBatch, admin_user: User
+) -> None:
+    activation = activation_create(
+        batch=batch,
+        created_by=admin_user,
+        keys=[BHV, EHBO],
+        mode=INDIVIDUAL,
+        targets={
+            BHV: GroupTarget(
+                external_result=None, new_title="2021", new_library_title="BHV"
+            ),
+            EHBO: GroupTarget(
+                external_result=None, new_title="2021", new_library_title="EHBO"
+            ),
+        },
+        enqueue=False,
+    )
+
+    chosen = group_targets(activation)
+    assert ExternalResult.objects.count() == 2
+    assert chosen["BHV"] != chosen["EHBO"]

@@ -45,6 +45,7 @@ def test_command_json_shape(admin_user: User) -> None:
         "batch",
         "rows",
         "staged",
+        "not_passed",
         "rejected",
         "errors",
         "file_error",
@@ -142,6 +143,8 @@ def test_command_map_fixed_passed(tmp_path: Path) -> None:
     )
 
     assert output["staged"] == 1
+    assert output["not_passed"] == 1
+    assert output["rejected"] == 0
     assert output["errors"][0]["code"] == "not_passed"
     assert output["groups"] == [
         {
@@ -197,7 +200,7 @@ def test_command_text_summary() -> None:
         )
 
     text = stdout.getvalue()
-    assert "3 rows read, 2 staged, 1 not imported" in text
+    assert "3 rows read, 2 staged, 0 not passed, 1 rejected." in text
     assert "Line 3: no user with e-mail" in text
 
 

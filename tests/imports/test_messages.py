@@ -113,3 +113,57 @@ def test_state_shown_as_translated_label() -> None:
     assert "“Bezig”" in dutch
     assert "“Running”" in english
     assert "running" not in dutch
+
+
+@pytest.mark.parametrize(
+    ("code", "params", "expected"),
+    [
+        ("field_count", {"line": 3, "count": 1, "expected": 3}, "Line 3: 1 field,"),
+        ("field_count", {"line": 3, "count": 4, "expected": 3}, "Line 3: 4 fields,"),
+        (
+            "user_ambiguous",
+            {"line": 3, "count": 2, "field": "e-mail", "value": "a@b.nl"},
+            "Line 3: 2 users match e-mail",
+        ),
+    ],
+)
+def test_rejection_plural_forms(
+    code: str, params: dict[str, object], expected: str
+) -> None:
+    assert rejection_message(code, params).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("code", "params", "expected"),
+    [
+        (
+            "too_many_rows",
+            {"count": 1, "max": 0},
+            "The file has 1 data row; the maximum is 0.",
+        ),
+        (
+            "archive_too_many_entries",
+            {"count": 1, "max": 0},
+            "The ZIP holds 1 entry; the maximum is 0.",
+        ),
+        (
+            "archive_too_many_entries",
+            {"count": 20001, "max": 20000},
+            "The ZIP holds 20001 entries; the maximum is 20000.",
+        ),
+    ],
+)
+def test_file_error_plural_forms(
+    code: str, params: dict[str, object], expected: str
+) -> None:
+    assert file_error_message(code, params).startswith(expected)
+
+
+def test_activation_error_plural_form() -> None:
+    one = activation_error_message("import_has_activated_rows", {"batch": 4, "rows": 1})
+    many = activation_error_message(
+        "import_has_activated_rows", {"batch": 4, "rows": 7}
+    )
+
+    assert one.startswith("Import 4 has 1 activated row.")
+    assert many.startswith("Import 4 has 7 activated rows.")

@@ -95,8 +95,75 @@ def test_preview_mapping_error_returned(db: None) -> None:
 
     assert preview.mapping_error_code == "column_not_found"
     assert preview.mapping_error_params["column"] == "Employee"
-    assert preview.rows == []
+    assert not preview.mapped
+    assert [row.line for row in preview.rows] == [2, 3, 4]
+    assert preview.rows[0].code == ""
+    assert preview.rows[0].date is None
     assert preview.header[0] == "UserId"
+
+
+UNMAPPED_FILES = [
+    # (file under REALDATA_DIR, delimiter, data rows, first row's first cells)
+    (
+        "cps-restraint-certifications/certification_history.csv",
+        ",",
+        None,
+        ["ADDAMS", "609772", "484", "Complete"],
+    ),
+    (
+        "totara-completionimport/course_completion_CR_line_endings.csv",
+        ",",
+        2,
+        ["learner1", "C1", "1", "2015-01-01"],
+    ),
+    (
+        "excel-training-tracker-xlsx/training management and monitoring.xlsx",
+        ";",
+        454,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "delimiter", "count", "first"), UNMAPPED_FILES)
+def test_preview_unmapped_header_raw_rows(
+    db: None, name: str, delimiter: str, count: int | None, first: list[str] | None
+) -> None:
+    settings = ImportSettings(
+        user_field="email", delimiter=delimiter, date_format="yyyy-MM-dd"
+    )
+
+    preview = import_preview(data=(REALDATA_DIR / name).read_bytes(), settings=settings)
+
+    assert preview.mapping_error_code == "columns_missing"
+    assert not preview.mapped
+    assert len(preview.rows) == min(20, preview.record_count)
+    assert preview.rows[0].line == 2
+    assert len(preview.rows[0].cells) == len(preview.header)
+    if count is not None:
+        assert preview.record_count == count
+    if first is not None:
+        assert preview.rows[0].cells[: len(first)] == first
+
+
+def test_preview_mapped_cps_file_rows_checked(db: None) -> None:
+    data = (
+        REALDATA_DIR / "cps-restraint-certifications" / "certification_history.csv"
+    ).read_bytes()
+    settings = ImportSettings(
+        user_field="import_id",
+        delimiter=",",
+        date_format="yyyy-MM-dd",
+        column_map={"UserId": "employeeHash", "Timestamp": "observedDate"},
+        fixed_values={"LearningActivityTitle": "CPS restraint"},
+    )
+
+    with override("en"):
+        preview = import_preview(data=data, settings=settings, limit=3)
+
+    assert preview.mapped
+    assert [row.code for row in preview.rows] == ["user_not_found"] * 3
+    assert preview.rows[0].message.startswith("Line 2:")
 
 
 def test_preview_ambiguous_dates_notice(db: None) -> None:

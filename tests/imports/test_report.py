@@ -10,6 +10,7 @@ import pytest
 from django.utils.translation import override
 
 from imports.models import ImportBatch
+from imports.selectors import GroupKey
 from imports.services.report import (
     cell_escape,
     cell_unescape,
@@ -17,6 +18,7 @@ from imports.services.report import (
     rejected_lines_reimport,
     rejected_lines_rematch,
 )
+from imports.services.review import staged_rows_delete
 from learnlinq.errors import InputRejected
 from tests import factories
 from tests.conftest import CASES_DIR
@@ -116,7 +118,7 @@ def test_reimport_stages_corrected_rows(
     batch = stage_bytes((CASES_DIR / "files" / "c16-unknown-user.csv").read_bytes())
     data = _corrected(batch, {"piet.onbekend@example.nl": "els.bakker@example.nl"})
 
-    batch = rejected_lines_reimport(batch=batch, data=data)
+    batch = rejected_lines_reimport(batch=batch, data=data).batch
 
     assert batch.staged_count == 3
     assert batch.rejected_count == 0
@@ -129,8 +131,11 @@ def test_reimport_unchanged_row_still_rejected(
 ) -> None:
     batch = stage_bytes((CASES_DIR / "files" / "c07-ragged-rows.csv").read_bytes())
 
-    batch = rejected_lines_reimport(batch=batch, data=_corrected(batch, {}))
+    outcome = rejected_lines_reimport(batch=batch, data=_corrected(batch, {}))
+    batch = outcome.batch
 
+    assert outcome.staged == 0
+    assert outcome.rejected == 2
     assert batch.staged_count == 1
     assert dict(batch.rejected_lines.values_list("line", "code")) == {
         3: "field_count",
@@ -149,7 +154,7 @@ def test_reimport_formula_cells_restored(
     email = rejected.values[0]
     data = _corrected(batch, {email: "zoe.muller@example.nl"})
 
-    batch = rejected_lines_reimport(batch=batch, data=data)
+    batch = rejected_lines_reimport(batch=batch, data=data).batch
 
     row = batch.staged_rows.get(line=3)
     assert row.title == "-Nieuw- introductie"
@@ -199,7 +204,7 @@ def test_rematch_after_user_added(
     batch = stage_bytes((CASES_DIR / "files" / "c16-unknown-user.csv").read_bytes())
     factories.user_create(username="ponbekend", email="Piet.Onbekend@example.nl")
 
-    staged = rejected_lines_rematch(batch=batch)
+    staged = rejected_lines_rematch(batch=batch).staged
 
     batch.refresh_from_db()
     assert staged == 1
@@ -213,7 +218,7 @@ def test_rematch_without_new_users(
 ) -> None:
     batch = stage_bytes((CASES_DIR / "files" / "c16-unknown-user.csv").read_bytes())
 
-    staged = rejected_lines_rematch(batch=batch)
+    staged = rejected_lines_rematch(batch=batch).staged
 
     batch.refresh_from_db()
     assert staged == 0
@@ -244,7 +249,7 @@ def test_rematch_workbook_date_cell(
     factories.user_create(username="newlearner", email="new.learner@example.nl")
 
     assert batch.rejected_lines.get(line=2).values[1] == "3-2-2021"
-    assert rejected_lines_rematch(batch=batch) == 1
+    assert rejected_lines_rematch(batch=batch).staged == 1
     assert batch.staged_rows.get().achieved_on == datetime.date(2021, 2, 3)
 
 
@@ -260,7 +265,26 @@ def test_reimport_resaved_comma_windows_1252(
 
     batch = rejected_lines_reimport(
         batch=batch, data=buffer.getvalue().encode("cp1252")
-    )
+    ).batch
 
     assert batch.rejected_count == 0
     assert batch.staged_rows.get(line=3).title == "Coëfficiënt \u2013 herhaling"
+
+
+def test_reimport_after_delete_counts_staged(
+    admin_user: User, case_users: dict[str, User], stage_bytes: StageBytes
+) -> None:
+    batch = stage_bytes((CASES_DIR / "files" / "c16-unknown-user.csv").read_bytes())
+    staged_rows_delete(
+        batch=batch,
+        keys=[GroupKey(title="BHV herhaling", tags_key="")],
+        deleted_by=admin_user,
+    )
+    data = _corrected(batch, {"piet.onbekend@example.nl": "els.bakker@example.nl"})
+
+    outcome = rejected_lines_reimport(batch=batch, data=data)
+
+    assert outcome.staged == 1
+    assert outcome.rejected == 0
+    assert outcome.batch.staged_count == 3
+    assert outcome.batch.staged_rows.count() == 2

@@ -259,6 +259,39 @@ def test_discard_deletes_staged_rows(admin_user: User) -> None:
     assert event.counts == {"rows": 2}
 
 
+def test_discard_counts_rows_not_attachments(admin_user: User) -> None:
+    from imports.models import AttachmentArchive, StagedAttachment
+    from results.models import AttachmentBlob
+
+    batch = _staged_batch(admin_user, [factories.user_create()])
+    archive = AttachmentArchive.objects.create(
+        batch=batch,
+        created_by=admin_user,
+        file="imports/a.zip",
+        original_name="a.zip",
+        size=3,
+    )
+    blob = AttachmentBlob.objects.create(sha256="a" * 64, file="blobs/a", size=3)
+    for row in StagedRow.objects.filter(batch=batch):
+        StagedAttachment.objects.create(
+            archive=archive,
+            row=row,
+            blob=blob,
+            original_name="diploma.pdf",
+            content_type="application/pdf",
+            size=3,
+            sha256="a" * 64,
+        )
+
+    deleted = import_batch_discard(batch=batch, discarded_by=admin_user)
+
+    event = AuditEvent.objects.get(verb=AuditEvent.Verb.DISCARDED)
+    assert StagedRow.objects.filter(batch=batch).count() == 0
+    assert not StagedAttachment.objects.exists()
+    assert deleted == 2
+    assert event.counts == {"rows": 2}
+
+
 def test_discard_refused_with_activated_rows(admin_user: User) -> None:
     batch = _staged_batch(admin_user, [factories.user_create()])
     _activate(batch, admin_user, factories.external_result_create())

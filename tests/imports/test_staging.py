@@ -12,7 +12,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.translation import override
 
+from imports.messages import warning_message
 from imports.models import ImportBatch, RejectedLine, StagedRow
 from imports.reading import tags_key
 from imports.selectors import review_groups
@@ -640,8 +642,57 @@ def test_stage_keep_policy_stages_duplicates(
     assert batch.staged_count == 2
     assert _codes(batch) == {4: "result_id_reused"}
     assert batch.duplicate_count == 1
-    assert [warning["code"] for warning in batch.warnings] == ["duplicate_kept"]
+    assert [warning["code"] for warning in batch.warnings] == ["duplicate_kept_line"]
     assert batch.warnings[0]["line"] == 3
+    with override("en"):
+        text = warning_message("duplicate_kept_line", batch.warnings[0]["params"])
+    assert text == (
+        "Line 3: staged although it repeats line 2, because duplicates are kept."
+    )
+
+
+def test_stage_keep_policy_names_result(
+    case_users: dict[str, User], stage_bytes: StageBytes
+) -> None:
+    Result.objects.create(
+        learner=case_users["jan.devries@example.nl"],
+        achieved_on=datetime.date(2021, 2, 3),
+        title="BHV herhaling",
+    )
+
+    batch = stage_bytes(
+        _csv("jan.devries@example.nl;3-2-2021;BHV herhaling;;"),
+        duplicate_policy="keep",
+    )
+
+    warning = batch.warnings[0]
+    with override("en"):
+        text = warning_message(warning["code"], warning["params"])
+    assert batch.staged_count == 1
+    assert warning["code"] == "duplicate_kept_result"
+    assert text == (
+        "Line 2: staged although it repeats the existing result “BHV herhaling” "
+        "of 3-2-2021, because duplicates are kept."
+    )
+
+
+def test_stage_keep_policy_names_staged_row(
+    case_users: dict[str, User], stage_bytes: StageBytes
+) -> None:
+    row = "jan.devries@example.nl;3-2-2021;BHV herhaling;;"
+    first = stage_bytes(_csv(row))
+
+    batch = stage_bytes(_csv(row), duplicate_policy="keep")
+
+    warning = batch.warnings[0]
+    with override("en"):
+        text = warning_message(warning["code"], warning["params"])
+    assert warning["code"] == "duplicate_kept_staged"
+    assert text == (
+        f"Line 2: staged although it repeats a row waiting for review in import "
+        f"{first.pk} (line 2), because duplicates are kept."
+    )
+    assert batch.duplicate_count == 1
 
 
 def test_stage_result_id_reused_names_line(

@@ -250,3 +250,43 @@ def test_rollback_page_lists_changed_statuses(
         datetime.date(2021, 2, 3)
         == response.context["preview"].status_sample[0].passed_on
     )
+
+
+def test_rollback_message_plural_forms(admin_client: Client, admin_user: User) -> None:
+    batch = factories.import_batch_create(created_by=admin_user)
+    factories.staged_row_create(batch=batch, learner=factories.user_create())
+    activation = _activation(batch, admin_user)
+
+    response = admin_client.post(
+        _url("activation-rollback", activation.pk), follow=True
+    )
+
+    assert (
+        f"Activation {activation.pk} was rolled back: 1 result deleted, 1 row is "
+        "back on the review page."
+    ) in response.content.decode()
+
+
+def test_cancel_message_plural_forms(
+    admin_client: Client, admin_user: User, batch: ImportBatch
+) -> None:
+    activation = _activation(batch, admin_user, run=False)
+
+    response = admin_client.post(_url("activation-cancel", activation.pk), follow=True)
+
+    assert (
+        f"Activation {activation.pk} was cancelled: 0 rows had become results, "
+        "3 rows are back on the review page."
+    ) in response.content.decode()
+
+
+def test_discard_message_plural_forms(admin_client: Client, admin_user: User) -> None:
+    batch = factories.import_batch_create(created_by=admin_user)
+    factories.staged_row_create(batch=batch, learner=factories.user_create())
+
+    response = admin_client.post(_url("discard", batch.pk), follow=True)
+
+    assert (
+        f"Import {batch.pk} was discarded: 1 staged row deleted."
+        in response.content.decode()
+    )

@@ -6,10 +6,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from imports.forms.review import group_key_encode
-from imports.models import Activation, ImportBatch, StagedRow
+from imports.models import Activation, ActivationGroup, ImportBatch, StagedRow
 from imports.selectors import GroupKey
 from results.models import ExternalResult
 from tests import factories
@@ -361,6 +362,87 @@ def test_activation_detail_shows_progress(
     assert response.status_code == 200
     assert response.context["activation"] == activation
     assert 'value="25"' in response.content.decode()
+
+
+def ended_activation(
+    batch: ImportBatch, admin_user: User, state: str, *, written: int = 0
+) -> Activation:
+    activation = Activation.objects.create(
+        batch=batch,
+        created_by=admin_user,
+        mode=Activation.Mode.PORTFOLIO,
+        state=state,
+        total_rows=5,
+        done_rows=written,
+        finished_at=timezone.now(),
+    )
+    group = ActivationGroup.objects.create(activation=activation, title=BHV.title)
+    rows = StagedRow.objects.filter(batch=batch).order_by("line")[:written]
+    StagedRow.objects.filter(pk__in=[row.pk for row in rows]).update(
+        activation_group=group, activated_at=timezone.now()
+    )
+    return activation
+
+
+@pytest.mark.parametrize(
+    ("state", "written", "label", "roll_back"),
+    [
+        (Activation.State.FINISHED, 2, "Finished on", True),
+        (Activation.State.CANCELLED, 0, "Cancelled on", False),
+        (Activation.State.CANCELLED, 1, "Cancelled on", True),
+        (Activation.State.FAILED, 0, "Failed on", False),
+        (Activation.State.ROLLED_BACK, 0, "Rolled back on", False),
+    ],
+)
+def test_activation_detail_ended_by_state(
+    admin_client: Client,
+    admin_user: User,
+    batch: ImportBatch,
+    state: str,
+    written: int,
+    label: str,
+    roll_back: bool,
+) -> None:
+    ended = ended_activation(batch, admin_user, state, written=written)
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.get(reverse("imports:activation-detail", args=[ended.pk]))
+
+    content = response.content.decode()
+    rollback_url = reverse("imports:activation-rollback", args=[ended.pk])
+    assert f"<dt>{label}</dt>" in content
+    assert "<dt>Finished</dt>" not in content
+    assert (rollback_url in content) is roll_back
+
+
+def test_activation_detail_cancelled_nothing_written(
+    admin_client: Client, admin_user: User, batch: ImportBatch
+) -> None:
+    ended = ended_activation(batch, admin_user, Activation.State.CANCELLED)
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.get(reverse("imports:activation-detail", args=[ended.pk]))
+
+    assert (
+        "This activation wrote no results, so there is nothing to roll back."
+        in response.content.decode()
+    )
+
+
+def test_activation_list_ended_heading(
+    admin_client: Client, admin_user: User, batch: ImportBatch
+) -> None:
+    cancelled = ended_activation(batch, admin_user, Activation.State.CANCELLED)
+    rolled_back = ended_activation(batch, admin_user, Activation.State.ROLLED_BACK)
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.get(reverse("imports:activations"))
+
+    content = response.content.decode()
+    labels = {item.pk: label for item, label in response.context["ended_rows"]}
+    assert "<h2>Ended</h2>" in content
+    assert "<h2>Finished</h2>" not in content
+    assert labels == {cancelled.pk: "Cancelled on", rolled_back.pk: "Rolled back on"}
 
 
 def test_activation_status_json(admin_client: Client, activation: Activation) -> None:

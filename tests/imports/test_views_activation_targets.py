@@ -271,6 +271,52 @@ def test_individual_title_too_long_form_error(
     }
 
 
+def test_individual_existing_title_form_error(
+    english: Client, admin_client: Client, batch: ImportBatch
+) -> None:
+    page = start_individual(admin_client, batch)
+    run = page.context["run"]
+    # Created after the page pre-filled "new", so only the form check catches it.
+    factories.external_result_create(title="EHBO Basis ", library_title="EHBO")
+    data = group_targets_data(page, {EHBO.title: {"new_title": " ehbo basis"}})
+
+    response = admin_client.post(activate_url(batch, "target", run), data)
+
+    assert response.status_code == 200
+    errors = {
+        group.title: form.errors for group, form in response.context["group_forms"]
+    }
+    assert errors[EHBO.title] == {
+        "new_title": [
+            "The library already has an External Result titled “EHBO Basis ” "
+            "(library title “EHBO”). Choose it under “Use an External Result "
+            "from the library”, or type a different title."
+        ]
+    }
+    assert errors[BHV.title] == {}
+    assert ExternalResult.objects.count() == 1
+    assert not Activation.objects.exists()
+
+
+def test_individual_same_new_titles_share_entry(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    page = start_individual(admin_client, batch)
+    run = page.context["run"]
+    same = {"target": "new", "new_title": "BHV 2021", "new_library_title": "BHV"}
+    data = group_targets_data(page, {BHV.title: same, EHBO.title: same})
+
+    admin_client.post(activate_url(batch, "target", run), data)
+    done = confirm(admin_client, batch, run)
+
+    assert done.status_code == 302
+    activation = Activation.objects.get()
+    assert ExternalResult.objects.count() == 1
+    shared = ExternalResult.objects.get()
+    assert activation.groups.get(title=BHV.title).external_result == shared
+    assert activation.groups.get(title=EHBO.title).external_result == shared
+
+
 def test_individual_overview_without_targets_redirects(
     admin_client: Client, batch: ImportBatch
 ) -> None:

@@ -1,13 +1,16 @@
 """Views of one import and the list of imports."""
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from imports.models import ImportBatch, RejectedLine
+from imports.models import Activation, ActivationGroup, ImportBatch, RejectedLine
 from tests import factories
 from tests.conftest import CASES_DIR
 from users.models import User
@@ -26,6 +29,7 @@ def batch(admin_user: User) -> ImportBatch:
         rejected_count=2,
         header=["UserId", "Timestamp", "LearningActivityTitle"],
     )
+    factories.staged_row_create(batch=batch, learner=factories.user_create(), line=2)
     RejectedLine.objects.create(
         batch=batch,
         line=3,
@@ -218,6 +222,7 @@ def test_batch_detail_header_only_nothing_to_review(
 def test_batch_detail_all_rejected_nothing_to_review(
     admin_client: Client, batch: ImportBatch
 ) -> None:
+    batch.staged_rows.all().delete()
     ImportBatch.objects.filter(pk=batch.pk).update(staged_count=0)
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
@@ -249,6 +254,8 @@ def test_batch_status_nothing_to_review(
     batch = factories.import_batch_create(
         created_by=admin_user, rows_read=rows_read, staged_count=staged_count
     )
+    if staged_count:
+        factories.staged_row_create(batch=batch, learner=admin_user)
 
     data = admin_client.get(reverse("imports:status", args=[batch.pk])).json()
 
@@ -316,8 +323,11 @@ def test_batch_detail_csv_shows_csv_settings(
 
     assert response.context["is_workbook"] is False
     content = response.content.decode()
-    assert "<dt>Delimiter</dt><dd>;</dd>" in content
-    assert "<dt>Encoding</dt><dd>utf-8</dd>" in content
+    assert "<dt>Delimiter</dt><dd>Semicolon ( ; )</dd>" in content
+    assert "<dt>Text qualifier</dt><dd>Double quote ( &quot; )</dd>" in content
+    assert (
+        "<dt>Encoding</dt><dd>UTF-8 (with or without byte-order mark)</dd>" in content
+    )
     assert "<dt>Worksheet</dt>" not in content
 
 
@@ -328,20 +338,182 @@ def test_batch_pages_discarded_staged_count(
     admin_client: Client, admin_user: User, batch: ImportBatch
 ) -> None:
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    factories.staged_row_create(batch=batch, learner=factories.user_create())
     discarded = admin_client.post(reverse("imports:discard", args=[batch.pk]))
     batch.refresh_from_db()
 
     detail = admin_client.get(reverse("imports:detail", args=[batch.pk]))
-    listing = admin_client.get(reverse("imports:list"))
     status = admin_client.get(reverse("imports:status", args=[batch.pk])).json()
 
+    content = detail.content.decode()
     assert discarded.status_code == 302
     assert batch.state == ImportBatch.State.DISCARDED
     assert batch.staged_count == 1
-    assert '<strong data-field="staged">0</strong> staged' in detail.content.decode()
-    assert "(1 before discarding)" in detail.content.decode()
-    assert "0 <span" in listing.content.decode()
-    assert "(1 before discarding)" in listing.content.decode()
-    assert status["staged"] == 0
-    assert status["staged_before_discard"] == 1
+    assert '<strong data-field="staged">1</strong> staged when read' in content
+    assert '<strong data-field="waiting">0</strong> waiting for review' in content
+    assert '<strong data-field="deleted">1</strong> deleted' in content
+    assert status["staged"] == 1
+    assert status["waiting"] == 0
+    assert status["deleted"] == 1
+    assert status["state_label"] == "Discarded"
+
+
+# Live counts and the status derived from them --------------------------------
+
+
+def detail_page(client: Client, batch: ImportBatch) -> str:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
+
+
+def activate_rows(batch: ImportBatch, admin_user: User) -> None:
+    activation = Activation.objects.create(
+        batch=batch,
+        created_by=admin_user,
+        mode=Activation.Mode.PORTFOLIO,
+        state=Activation.State.FINISHED,
+    )
+    group = ActivationGroup.objects.create(activation=activation, title="BHV")
+    batch.staged_rows.update(activation_group=group, activated_at=timezone.now())
+
+
+def test_batch_detail_waiting_ready_for_review(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    content = detail_page(admin_client, batch)
+
+    assert 'data-field="state_label">Ready for review</span>' in content
+    assert '<strong data-field="waiting">1</strong> waiting for review' in content
+    assert reverse("imports:review", args=[batch.pk]) in content
+    assert reverse("imports:discard", args=[batch.pk]) in content
+
+
+def test_batch_detail_all_activated(
+    admin_client: Client, admin_user: User, batch: ImportBatch
+) -> None:
+    activate_rows(batch, admin_user)
+
+    content = detail_page(admin_client, batch)
+
+    assert 'data-field="state_label">Activated</span>' in content
+    assert '<strong data-field="staged">1</strong> staged when read' in content
+    assert '<strong data-field="waiting">0</strong> waiting for review' in content
+    assert '<strong data-field="activated">1</strong> activated' in content
+    assert '<strong data-field="deleted">0</strong> deleted' in content
+    assert "Nothing left to review: every staged row was activated or deleted." in (
+        content
+    )
+    assert reverse("imports:review", args=[batch.pk]) not in content
+    assert reverse("imports:discard", args=[batch.pk]) not in content
+    assert (
+        "This import cannot be discarded because 1 of its rows was activated."
+        in content
+    )
+
+
+def test_batch_detail_all_deleted(
+    admin_client: Client, admin_user: User, batch: ImportBatch
+) -> None:
+    batch.staged_rows.all().delete()
+
+    content = detail_page(admin_client, batch)
+
+    assert 'data-field="state_label">Nothing left to review</span>' in content
+    assert '<strong data-field="deleted">1</strong> deleted' in content
+    assert "Nothing left to review: every staged row was deleted." in content
+    assert reverse("imports:review", args=[batch.pk]) not in content
+    assert reverse("imports:discard", args=[batch.pk]) in content
+
+
+def test_batch_detail_all_rejected_status(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    batch.staged_rows.all().delete()
+    ImportBatch.objects.filter(pk=batch.pk).update(staged_count=0)
+
+    content = detail_page(admin_client, batch)
+
+    assert 'data-field="state_label">Nothing left to review</span>' in content
+
+
+@pytest.mark.parametrize(
+    ("change", "label", "waiting", "activated", "deleted"),
+    [
+        ("none", "Ready for review", 1, 0, 0),
+        ("activate", "Activated", 0, 1, 0),
+        ("delete", "Nothing left to review", 0, 0, 1),
+    ],
+)
+def test_batch_status_live_counts(
+    admin_client: Client,
+    admin_user: User,
+    batch: ImportBatch,
+    change: str,
+    label: str,
+    waiting: int,
+    activated: int,
+    deleted: int,
+) -> None:
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    if change == "activate":
+        activate_rows(batch, admin_user)
+    if change == "delete":
+        batch.staged_rows.all().delete()
+
+    data = admin_client.get(reverse("imports:status", args=[batch.pk])).json()
+
+    assert data["state_label"] == label
+    assert data["waiting"] == waiting
+    assert data["activated"] == activated
+    assert data["deleted"] == deleted
+    assert data["staged"] == 1
+
+
+def test_batch_list_live_counts_one_query(
+    admin_client: Client,
+    admin_user: User,
+    batch: ImportBatch,
+    django_assert_max_num_queries: Any,
+) -> None:
+    activated = factories.import_batch_create(
+        created_by=admin_user, original_name="done.csv", rows_read=1, staged_count=1
+    )
+    factories.staged_row_create(batch=activated, learner=admin_user)
+    activate_rows(activated, admin_user)
+    for number in range(5):
+        factories.import_batch_create(
+            created_by=admin_user, original_name=f"more{number}.csv"
+        )
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    with django_assert_max_num_queries(8):
+        response = admin_client.get(reverse("imports:list"))
+
+    rows = {
+        item.original_name: counts for item, counts in response.context["batch_rows"]
+    }
+    content = response.content.decode()
+    assert rows["bhv-2021.csv"].status_label == "Ready for review"
+    assert rows["bhv-2021.csv"].waiting == 1
+    assert rows["done.csv"].status_label == "Activated"
+    assert rows["done.csv"].activated == 1
+    assert rows["more0.csv"].status_label == "Nothing left to review"
+    assert '<span class="state state--activated">Activated</span>' in content
+
+
+def test_batch_counts_add_up_not_passed(admin_client: Client, admin_user: User) -> None:
+    batch = factories.import_batch_create(
+        created_by=admin_user,
+        rows_read=107,
+        staged_count=0,
+        rejected_count=107,
+        not_passed_count=7,
+    )
+
+    data = admin_client.get(reverse("imports:status", args=[batch.pk])).json()
+    content = detail_page(admin_client, batch)
+
+    assert data["rejected"] == 100
+    assert data["not_passed"] == 7
+    assert data["rows_read"] == data["staged"] + data["not_passed"] + data["rejected"]
+    assert '<strong data-field="rejected">100</strong> rejected' in content
+    assert '<strong data-field="not_passed">7</strong> not passed' in content

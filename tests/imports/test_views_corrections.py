@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from imports.forms.corrections import CorrectedReportForm
+from imports.forms.review import group_key_encode
 from imports.messages import file_error_message
 from imports.models import ImportBatch
+from imports.selectors import GroupKey
 from tests import factories
 from tests.imports.conftest import StageBytes
 
@@ -202,6 +204,33 @@ def test_rematch_nobody_added_stages_none(
     ]
     batch.refresh_from_db()
     assert batch.staged_count == 1
+
+
+def test_reimport_after_group_deleted_message(
+    english: Client, admin_client: Client, batch: ImportBatch
+) -> None:
+    admin_client.post(
+        reverse("imports:review", args=[batch.pk]),
+        {
+            "action": "delete_groups",
+            "groups": [group_key_encode(GroupKey(title="BHV herhaling", tags_key=""))],
+            "confirm": "1",
+        },
+    )
+    assert not batch.staged_rows.exists()
+    rows = report_download(admin_client, batch)
+    rows[2][1] = "28-2-2021"
+
+    response = report_upload(admin_client, batch, rows)
+
+    page = admin_client.get(response["Location"])
+    texts = [str(message) for message in page.context["messages"]]
+    assert texts[-1] == (
+        "1 row staged. 2 rows are still rejected; their reasons are listed below."
+    )
+    batch.refresh_from_db()
+    assert batch.staged_rows.count() == 1
+    assert batch.staged_count == 2
 
 
 # The detail page ---------------------------------------------------------------

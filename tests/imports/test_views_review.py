@@ -11,6 +11,7 @@ from imports.forms.review import group_key_encode
 from imports.models import ImportBatch, StagedRow
 from imports.selectors import GroupKey
 from imports.views.review import activation_run_session_key
+from learnlinq.models import AuditEvent
 from tests import factories
 from users.models import User
 
@@ -184,6 +185,74 @@ def test_review_delete_other_batch_row_ignored(
     )
 
     assert StagedRow.objects.filter(pk=foreign.pk).exists()
+
+
+@pytest.mark.parametrize("confirm", ["", "1"])
+def test_review_delete_stale_group_rejected(
+    admin_client: Client, batch: ImportBatch, confirm: str
+) -> None:
+    missing = GroupKey(title="Heftruck", tags_key="")
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.post(
+        review_url(batch),
+        {
+            "action": "delete_groups",
+            "groups": [group_key_encode(EHBO), group_key_encode(missing)],
+            "confirm": confirm,
+        },
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(review_url(batch), 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        "These groups are not waiting for review in this import, so nothing was "
+        "deleted: “Heftruck”. Select the groups again."
+    ]
+    assert StagedRow.objects.filter(batch=batch).count() == 5
+    assert not AuditEvent.objects.filter(verb=AuditEvent.Verb.ROWS_DELETED).exists()
+
+
+@pytest.mark.parametrize("confirm", ["", "1"])
+def test_review_delete_foreign_rows_rejected(
+    admin_client: Client,
+    admin_user: User,
+    batch: ImportBatch,
+    learners: list[User],
+    confirm: str,
+) -> None:
+    other = factories.import_batch_create(created_by=admin_user)
+    foreign = factories.staged_row_create(batch=other, learner=learners[0])
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = admin_client.post(
+        review_url(batch),
+        {"action": "delete_rows", "rows": [str(foreign.pk)], "confirm": confirm},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(review_url(batch), 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        "1 selected row is not waiting for review in this import, so nothing was "
+        "deleted. Select the rows again."
+    ]
+    assert StagedRow.objects.filter(pk=foreign.pk).exists()
+    assert not AuditEvent.objects.filter(verb=AuditEvent.Verb.ROWS_DELETED).exists()
+
+
+def test_review_delete_rows_audited_once(
+    admin_client: Client, batch: ImportBatch
+) -> None:
+    row = StagedRow.objects.filter(batch=batch, title=EHBO.title).first()
+    assert row is not None
+
+    admin_client.post(
+        review_url(batch),
+        {"action": "delete_rows", "rows": [str(row.pk)], "confirm": "1"},
+    )
+
+    event = AuditEvent.objects.get(verb=AuditEvent.Verb.ROWS_DELETED)
+    assert event.counts == {"rows": 1}
 
 
 @pytest.mark.parametrize(

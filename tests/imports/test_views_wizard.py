@@ -13,7 +13,7 @@ from django.urls import reverse
 from imports.models import ImportBatch
 from imports.services.staging import import_batch_stage
 from tests import factories
-from tests.conftest import CASES_DIR
+from tests.conftest import CASES_DIR, REALDATA_DIR
 from users.models import FreeField, User
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +96,9 @@ class RenderedResponse(Protocol):
 
     @property
     def context(self) -> ContextList | dict[str, Any]: ...
+
+    @property
+    def content(self) -> bytes: ...
 
 
 def current_step(response: RenderedResponse) -> str:
@@ -183,6 +186,7 @@ def test_wizard_offers_free_fields(admin_client: Client) -> None:
 def test_wizard_wide_file_keeps_choices(
     admin_client: Client, case_users: dict[str, User]
 ) -> None:
+    admin_client.cookies["django_language"] = "en"
     get, upload, mapping = walk_wide_file(admin_client)
 
     assert get.status_code == 200
@@ -192,8 +196,10 @@ def test_wizard_wide_file_keeps_choices(
     assert current_step(mapping) == "confirm"
     summary = summary_values(mapping)
     assert mapping.context["upload"]["user_field"] == "username"
-    assert summary["delimiter"] == ","
-    assert summary["encoding"] == "windows-1252"
+    assert summary["delimiter"] == "Comma ( , )"
+    assert summary["quotechar"] == 'Double quote ( " )'
+    assert summary["encoding"] == "Windows-1252 (Western Europe, Excel “CSV”)"
+    assert "sheet" not in summary
     assert summary["date_format"] == "d-M-yyyy"
     assert summary["column:UserId"] == "UserId"
     assert summary["column:Tags"] == "Tags"
@@ -517,6 +523,40 @@ def test_wizard_workbook_reaches_mapping(
     assert response.context["suggestion_differences"] == []
 
 
+def test_wizard_confirm_workbook_shows_sheet(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    admin_client.cookies["django_language"] = "en"
+    admin_client.get(WIZARD_URL)
+    admin_client.post(WIZARD_URL, upload_data(case_file("c03-xlsx-named-csv.csv")))
+
+    response = admin_client.post(WIZARD_URL, mapping_data())
+
+    summary = summary_values(response)
+    html = response.content.decode()
+    assert current_step(response) == "confirm"
+    assert summary["sheet"] == "The first sheet"
+    assert "delimiter" not in summary
+    assert "quotechar" not in summary
+    assert "encoding" not in summary
+    assert "<dt>Worksheet</dt>\n    <dd>The first sheet</dd>" in html
+
+
+def test_wizard_confirm_named_sheet(
+    admin_client: Client, case_users: dict[str, User]
+) -> None:
+    from imports.services.settings import ImportSettings
+    from imports.views.settings_summary import settings_summary
+
+    rows = settings_summary(
+        ImportSettings(user_field="email", sheet="Blad1"), is_workbook=True
+    )
+
+    assert ("sheet", "Worksheet", "Blad1") in [
+        (key, str(label), value) for key, label, value in rows
+    ]
+
+
 # Wizard runs ----------------------------------------------------------------
 
 
@@ -639,3 +679,120 @@ def test_wizard_unknown_first_step_rejected(admin_client: Client) -> None:
 
     assert response.status_code == 400
     assert current_step(response) == "upload"
+
+
+# Files whose header has none of the standard names --------------------------
+
+CPS_FILE = REALDATA_DIR / "cps-restraint-certifications" / "certification_history.csv"
+TOTARA_FILE = (
+    REALDATA_DIR / "totara-completionimport" / "course_completion_CR_line_endings.csv"
+)
+
+
+def real_file(path: Path) -> SimpleUploadedFile:
+    return SimpleUploadedFile(path.name, path.read_bytes())
+
+
+def upload_real_file(client: Client, path: Path, **choices: str) -> RenderedResponse:
+    client.cookies["django_language"] = "en"
+    client.get(WIZARD_URL)
+    choices.setdefault("delimiter", ",")
+    choices.setdefault("date_format", "yyyy-MM-dd")
+    return client.post(WIZARD_URL, upload_data(real_file(path), **choices))
+
+
+@pytest.mark.parametrize(
+    ("path", "first_cell", "total"),
+    [(CPS_FILE, "ADDAMS", None), (TOTARA_FILE, "learner1", 2)],
+)
+def test_wizard_unmapped_file_shows_rows(
+    admin_client: Client, path: Path, first_cell: str, total: int | None
+) -> None:
+    response = upload_real_file(admin_client, path)
+
+    html = response.content.decode()
+    preview = response.context["preview"]
+    assert current_step(response) == "mapping"
+    assert not preview.mapped
+    assert preview.rows[0].cells[0] == first_cell
+    assert f"<td>{first_cell}</td>" in html
+    assert "Map the columns to see how the rows will be read." in html
+    assert "The file has no data rows." not in html
+    assert "as they are in the file" in html
+    if total is not None:
+        assert f"The first {total} rows of {total}, as they are in the file" in html
+
+
+def cps_mapping(**choices: str) -> dict[str, str]:
+    return mapping_data(
+        column_UserId="employeeHash",
+        column_Timestamp="observedDate",
+        column_LearningActivityTitle="",
+        column_ResultId="",
+        column_Tags="",
+        title_fixed="CPS restraint",
+        **choices,
+    )
+
+
+def test_wizard_preview_refresh_reads_rows(admin_client: Client) -> None:
+    first_hash = CPS_FILE.read_text().splitlines()[1].split(",")[7]
+    factories.user_create(import_id=first_hash)
+    upload_real_file(admin_client, CPS_FILE, user_field="import_id")
+
+    response = admin_client.post(WIZARD_URL, {**cps_mapping(), "preview_refresh": "1"})
+
+    preview = response.context["preview"]
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert current_step(response) == "mapping"
+    assert preview.mapped
+    assert preview.rows[0].ok
+    assert preview.rows[1].code == "user_not_found"
+    assert "as they will be read" in html
+    assert "Map the columns to see how the rows will be read." not in html
+    assert not ImportBatch.objects.exists()
+
+
+def test_wizard_preview_refresh_keeps_choices(admin_client: Client) -> None:
+    upload_real_file(admin_client, CPS_FILE, user_field="import_id")
+
+    response = admin_client.post(WIZARD_URL, {**cps_mapping(), "preview_refresh": "1"})
+
+    form = response.context["form"]
+    assert form["column_UserId"].value() == "employeeHash"
+    assert form["title_fixed"].value() == "CPS restraint"
+
+
+def test_wizard_invalid_mapping_shows_raw_rows(admin_client: Client) -> None:
+    upload_real_file(admin_client, TOTARA_FILE)
+
+    response = admin_client.post(
+        WIZARD_URL, mapping_data(column_UserId="username", column_Timestamp="")
+    )
+
+    preview = response.context["preview"]
+    assert current_step(response) == "mapping"
+    assert response.context["form"].errors
+    assert not preview.mapped
+    assert [row.cells[0] for row in preview.rows] == ["learner1", "learner1"]
+
+
+def test_wizard_mapped_file_goes_to_confirm(admin_client: Client) -> None:
+    upload_real_file(admin_client, TOTARA_FILE, user_field="username")
+
+    response = admin_client.post(
+        WIZARD_URL,
+        mapping_data(
+            column_UserId="username",
+            column_Timestamp="completiondate",
+            column_LearningActivityTitle="courseshortname",
+            column_ResultId="",
+            column_Tags="",
+        ),
+    )
+
+    preview = response.context["preview"]
+    assert current_step(response) == "confirm"
+    assert preview.mapped
+    assert [row.code for row in preview.rows] == ["user_not_found"] * 2

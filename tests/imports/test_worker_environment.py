@@ -63,17 +63,17 @@ EXPECTED_TITLE_UTF8 = (
 )
 
 # The dates around the daylight saving changes of 2021 in Europe/Amsterdam
-# (28 March and 31 October), by title, and as the Dutch pages show them
-# with the "j F Y" date format.
+# (28 March and 31 October), by title, and as the Dutch pages show them in
+# tables (SHORT_DATE_FORMAT, "j-n-Y"). A day's shift would show as 26-3-2021.
 DST_DATES = {
     "BHV herhaling": datetime.date(2021, 3, 27),
     "EHBO": datetime.date(2021, 3, 29),
     "VCA": datetime.date(2021, 10, 31),
 }
 DST_DATES_RENDERED = {
-    "BHV herhaling": "27 maart 2021",
-    "EHBO": "29 maart 2021",
-    "VCA": "31 oktober 2021",
+    "BHV herhaling": "27-3-2021",
+    "EHBO": "29-3-2021",
+    "VCA": "31-10-2021",
 }
 # The cells of the Timestamp column as the file has them.
 DST_DATES_IN_FILE = {

@@ -6,9 +6,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 
 from results.models import (
+    ActivityStatus,
     ExternalResult,
     LearningActivity,
     LearningPath,
@@ -78,6 +79,46 @@ def test_status_page_shows_renewal_due(
     assert participation.learner == learner
     assert statuses[0].renewal_due_on == datetime.date(2027, 3, 1)
     assert "renewal due" in response.content.decode()
+
+
+def test_status_page_expired_says_expired_on(
+    admin_client: Client, path: LearningPath
+) -> None:
+    external_result = ExternalResult.objects.get()
+    learner = factories.user_create()
+    Result.objects.create(
+        learner=learner,
+        external_result=external_result,
+        achieved_on=datetime.date(2021, 2, 3),
+        title="BHV",
+    )
+    participations_enrol(path=path, learners=[learner], enrolled_by=None)
+
+    response = admin_client.get(reverse("results:participant-status", args=[path.pk]))
+
+    content = response.content.decode()
+    expired_on = formats.date_format(datetime.date(2022, 2, 3), "SHORT_DATE_FORMAT")
+    assert response.context["rows"][0][1][0].status == "expired"
+    assert f"expired on {expired_on}; renew" in content
+    assert "renewal due" not in content
+
+
+def test_status_page_stale_pass_shown_expired(
+    admin_client: Client, path: LearningPath
+) -> None:
+    learner = _enrol_with_result(path, 1)[0]
+    # The due date has passed since the last recalculation stored "passed".
+    ActivityStatus.objects.filter(participation__learner=learner).update(
+        renewal_due_on=datetime.date(2022, 2, 3)
+    )
+
+    response = admin_client.get(reverse("results:participant-status", args=[path.pk]))
+
+    content = response.content.decode()
+    expired_on = formats.date_format(datetime.date(2022, 2, 3), "SHORT_DATE_FORMAT")
+    assert f"expired on {expired_on}; renew" in content
+    assert "state--expired" in content
+    assert "renewal due" not in content
 
 
 def test_status_page_queries_bounded(admin_client: Client, path: LearningPath) -> None:

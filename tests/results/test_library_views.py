@@ -271,6 +271,23 @@ def test_merge_confirmed_post_merges(admin_client: Client, admin_user: User) -> 
     assert Result.objects.filter(external_result=target).count() == 2
 
 
+def test_merge_message_plural_forms(admin_client: Client) -> None:
+    target = factories.external_result_create(title="BHV")
+    old = factories.external_result_create(title="BHV (oud)")
+    _results(old, 1)
+
+    response = admin_client.post(
+        reverse("results:external-result-merge", args=[target.pk]),
+        {"sources": [old.pk], "confirm": "1"},
+        follow=True,
+    )
+
+    assert (
+        "1 External Result merged: 1 result moved, 0 substitute links added."
+        in response.content.decode()
+    )
+
+
 def test_merge_moves_activation_groups(admin_client: Client, admin_user: User) -> None:
     # Activation groups refer to their External Result with PROTECT, so a
     # merge that left them behind could not delete the source.

@@ -40,7 +40,9 @@ def test_portfolio_post_not_allowed(learner_client: Client) -> None:
 def test_portfolio_own_results_newest_first(
     learner_client: Client, learner: User
 ) -> None:
-    external_result = factories.external_result_create(library_title="BHV 2021")
+    external_result = factories.external_result_create(
+        title="BHV 2021", library_title="BHV 2021 (admin library)"
+    )
     older = result_create(learner, achieved_on=datetime.date(2020, 1, 1))
     newer = result_create(
         learner, achieved_on=datetime.date(2022, 5, 6), external_result=external_result
@@ -53,6 +55,7 @@ def test_portfolio_own_results_newest_first(
     assert list(response.context["page_obj"]) == [newer, older]
     content = response.content.decode()
     assert "BHV 2021" in content
+    assert "admin library" not in content
     assert "Someone else" not in content
 
 
@@ -72,6 +75,21 @@ def test_learner_portfolio_admin_sees_any(admin_client: Client, learner: User) -
     assert response.status_code == 200
     assert response.context["learner"] == learner
     assert list(response.context["page_obj"]) == [result]
+
+
+def test_learner_portfolio_shows_title_not_library_title(
+    admin_client: Client, learner: User
+) -> None:
+    external_result = factories.external_result_create(
+        title="First aid refresher", library_title="EHBO 2019 import (old LMS)"
+    )
+    result_create(learner, external_result=external_result)
+
+    response = admin_client.get(reverse("results:learner-portfolio", args=[learner.pk]))
+
+    content = response.content.decode()
+    assert "First aid refresher" in content
+    assert "EHBO 2019 import (old LMS)" not in content
 
 
 def test_learner_portfolio_anonymous_redirects(client: Client, learner: User) -> None:

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 import pytest
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext_lazy, ngettext_lazy, override
 
 from users import notifications
 from users.models import Notification, User
@@ -33,6 +33,41 @@ def test_notification_message_format_params(registry: None) -> None:
         text = notification_message_format("test_done", {"job": 4, "rows": 12})
 
     assert text == "Job 4 done: 12 rows."
+
+
+def test_notification_message_counted_phrases(registry: None) -> None:
+    notification_message_register(
+        "test_done",
+        gettext_lazy("Job done: %(rows_phrase)s."),
+        phrases={"rows_phrase": ngettext_lazy("%(rows)s row", "%(rows)s rows", "rows")},
+        counts=["rows"],
+    )
+
+    with override("en"):
+        one = notification_message_format("test_done", {"rows": 1})
+        many = notification_message_format("test_done", {"rows": 5607})
+
+    assert one == "Job done: 1 row."
+    assert many == "Job done: 5,607 rows."
+
+
+def test_notification_message_counted_message(registry: None) -> None:
+    notification_message_register(
+        "test_done",
+        ngettext_lazy(
+            "Job %(job)s: %(rows)s row.", "Job %(job)s: %(rows)s rows.", "rows"
+        ),
+        counts=["rows"],
+    )
+
+    with override("nl"):
+        many = notification_message_format("test_done", {"job": 1234, "rows": 5607})
+    with override("en"):
+        one = notification_message_format("test_done", {"job": 1234, "rows": 1})
+
+    # The id keeps its digits together; only the count is grouped.
+    assert "Job 1234: 5.607" in many
+    assert one == "Job 1234: 1 row."
 
 
 def test_notification_message_unknown_code() -> None:
@@ -82,9 +117,40 @@ def test_notification_register_conflict(registry: None) -> None:
             "now results in the learners' portfolios.",
         ),
         (
+            "activation_started",
+            {"activation": 3, "file": "bhv.csv", "rows": 1, "groups": 1},
+            "Activation 3 of import “bhv.csv” has started: 1 row in 1 group.",
+        ),
+        (
+            "activation_finished",
+            {"activation": 3, "file": "bhv.csv", "rows": 1, "done": 1},
+            "Activation 3 of import “bhv.csv” has finished: 1 of 1 row is now a "
+            "result in the learner's portfolio.",
+        ),
+        (
+            "activation_failed",
+            {
+                "activation": 3,
+                "file": "bhv.csv",
+                "rows": 5607,
+                "done": 1000,
+                "error": "OperationalError",
+                "detail": "disk full",
+            },
+            "Activation 3 of import “bhv.csv” failed after 1,000 of 5,607 rows "
+            "because of an internal error: OperationalError “disk full”. The "
+            "results written so far stay. Retry the activation once the cause "
+            "is fixed.",
+        ),
+        (
             "import_staged",
             {"file": "bhv.csv", "staged": 118, "rejected": 2},
             "Import “bhv.csv” is ready for review: 118 rows staged, 2 rows rejected.",
+        ),
+        (
+            "import_staged",
+            {"file": "bhv.csv", "staged": 1, "rejected": 1},
+            "Import “bhv.csv” is ready for review: 1 row staged, 1 row rejected.",
         ),
     ],
 )

@@ -165,7 +165,7 @@ class Command(BaseCommand):
         self.stdout.write(
             gettext(
                 "Import %(batch)s: %(rows)s rows read, %(staged)s staged, "
-                "%(rejected)s not imported."
+                "%(not_passed)s not passed, %(rejected)s rejected."
             )
             % summary
         )
@@ -239,8 +239,10 @@ def batch_summary(batch: ImportBatch, *, include_rows: bool = False) -> dict[str
     summary: dict[str, Any] = {
         "batch": batch.pk,
         "rows": batch.rows_read,
+        # rows == staged + not_passed + rejected; "errors" lists both kinds.
         "staged": batch.staged_count,
-        "rejected": batch.rejected_count,
+        "not_passed": batch.not_passed_count,
+        "rejected": batch.rejected_count - batch.not_passed_count,
         "errors": [
             {
                 "line": line.line,

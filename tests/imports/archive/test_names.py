@@ -5,6 +5,7 @@ import unicodedata
 import zipfile
 
 import pytest
+from django.utils.translation import override
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from imports.archive import (
     entry_is_unsafe,
     entry_name_decode,
 )
+from imports.messages import attachment_message
 from learnlinq.errors import InputRejected
 from tests.conftest import REALDATA_DIR
 
@@ -178,8 +180,27 @@ def test_name_parse_splits_first_separator() -> None:
     assert parsed.extension == "pdf"
 
 
+@pytest.mark.parametrize("name", ["R101_#_", "R101_#_.pdf", "R101_#_ .PDF", "R1_#_  "])
+def test_name_parse_original_missing(name: str) -> None:
+    with pytest.raises(InputRejected) as caught:
+        attachment_name_parse(name, max_chars=255)
+
+    assert caught.value.code == "name_missing"
+    assert caught.value.params == {"name": name}
+
+
+def test_name_missing_message() -> None:
+    with override("en"):
+        text = attachment_message("name_missing", {"name": "R101_#_.pdf"})
+
+    assert text == (
+        "“R101_#_.pdf” has no file name after _#_. Rename it, for example to "
+        "R101_#_diploma.pdf."
+    )
+
+
 @pytest.mark.parametrize(
-    "name", ["certificaat.pdf", "_#_certificaat.pdf", "R101_#_", "R101#certificaat.pdf"]
+    "name", ["certificaat.pdf", "_#_certificaat.pdf", "R101#certificaat.pdf"]
 )
 def test_name_parse_invalid(name: str) -> None:
     with pytest.raises(InputRejected) as caught:

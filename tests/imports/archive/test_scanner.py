@@ -348,6 +348,8 @@ def test_plan_entry_rules() -> None:
             "R101_#_groot.pdf": PDF * 10,
             "R101_#_" + "a" * 252 + ".pdf": PDF,
             "R101_#_zonder_extensie": PDF,
+            "R101_#_.pdf": PDF,
+            "R101_#_": PDF,
         }
     )
     limits = ArchiveLimits(max_entry_bytes=len(PDF) * 5)
@@ -365,6 +367,8 @@ def test_plan_entry_rules() -> None:
         "name_too_long",
     )
     assert outcomes["R101_#_zonder_extensie"] == (Outcome.REJECTED, "type_not_allowed")
+    assert outcomes["R101_#_.pdf"] == (Outcome.REJECTED, "name_missing")
+    assert outcomes["R101_#_"] == (Outcome.REJECTED, "name_missing")
 
 
 def test_plan_rejection_params_name_entry() -> None:
