@@ -109,12 +109,12 @@ def external_results_by_title(titles: list[str]) -> dict[str, ExternalResult]:
     that normalised form (``title.strip().lower()``). Of several entries with
     the same title the oldest wins. One query, whatever the number of titles.
     """
-    wanted = {title.strip().lower() for title in titles if title.strip()}
-    if not wanted:
+    requested = {title.strip().lower() for title in titles if title.strip()}
+    if not requested:
         return {}
     matches = (
         ExternalResult.objects.annotate(normalised=Lower(Trim("title")))
-        .filter(normalised__in=wanted)
+        .filter(normalised__in=requested)
         .order_by("-pk")
     )
     # Later assignments win, so ordering newest first leaves the oldest.

@@ -1,11 +1,11 @@
 """
 Reading an attachments ZIP: whole-archive checks, a plan per entry, and streaming.
 
-Nothing here trusts the sizes an archive declares. The plan refuses what the
-central directory already shows to be hostile (too many entries, overlapping
-entries, unsafe names, encryption, unreadable compression), and
-``entry_copy`` counts the bytes really produced while it streams an entry,
-stopping one byte after the declared size.
+Nothing here trusts the sizes an archive declares. The plan rejects what the
+central directory already shows to be hostile: too many entries, overlapping
+entries, unsafe names, encryption or unreadable compression. While it streams
+an entry, ``entry_copy`` counts the bytes really produced and stops one byte
+after the declared size.
 """
 
 import copy
@@ -200,7 +200,7 @@ def archive_plan(
     """
     infos = archive.infolist()
     entries = [PlannedEntry(name=entry_name_decode(info), info=info) for info in infos]
-    _refuse_hostile(archive, entries)
+    _hostile_reject(archive, entries)
 
     seen: set[tuple[str, str]] = set()
     for entry in entries:
@@ -215,7 +215,7 @@ def archive_plan(
     return entries
 
 
-def _refuse_hostile(archive: zipfile.ZipFile, entries: list[PlannedEntry]) -> None:
+def _hostile_reject(archive: zipfile.ZipFile, entries: list[PlannedEntry]) -> None:
     unsafe = [e.name for e in entries if entry_is_unsafe(e.name)]
     if unsafe:
         raise InputRejected("archive_unsafe_names", _names_params(unsafe))

@@ -395,10 +395,11 @@ def activation_create(
        Codes: ``mode_invalid``, ``target_missing``, ``title_missing``,
        ``title_too_long``, ``target_not_allowed``, ``target_ambiguous``,
        ``no_groups``, ``batch_not_staged``, ``group_already_activated``.
-    2. In one transaction, create the activation, its External Results
-       (merge: one, existing or new; individual: per group the choice in
-       ``targets``, existing or new, and else a new one named after the
-       group; portfolio: none) and one activation group per review group.
+    2. In one transaction, create the activation, its External Results and
+       one activation group per review group. Merge mode makes or reuses one
+       External Result. Individual mode takes each group's choice from
+       ``targets`` and otherwise a new one named after the group. Portfolio
+       mode makes none.
     3. Claim each group's rows with a conditional UPDATE (``activation_group
        IS NULL``). Another administrator may have activated or deleted the
        group since step 1. A claim that updates no row raises

@@ -172,15 +172,15 @@ def attachment_archive_process(
             run.execute(cast(BinaryIO, upload))
     except InputRejected as error:
         logger.info("ZIP %s refused: %s %s", archive.pk, error.code, error.params)
-        return _archive_refuse(archive, run, code=error.code, params=error.params)
+        return _archive_reject(archive, run, code=error.code, params=error.params)
     except FileNotFoundError:
         logger.warning("ZIP %s is missing from storage", archive.pk)
-        return _archive_refuse(
+        return _archive_reject(
             archive, run, code="archive_missing", params={"name": archive.original_name}
         )
     except Exception as error:
         logger.exception("ZIP %s failed unexpectedly", archive.pk)
-        return _archive_refuse(
+        return _archive_reject(
             archive,
             run,
             code="archive_unexpected_error",
@@ -223,7 +223,7 @@ def _archive_output_delete(archive: AttachmentArchive) -> None:
     ArchiveEntryOutcome.objects.filter(archive=archive).delete()
 
 
-def _archive_refuse(
+def _archive_reject(
     archive: AttachmentArchive,
     run: "_ArchiveRun",
     *,

@@ -168,9 +168,11 @@ def activate(request: HttpRequest, pk: int) -> HttpResponse:
 
 def selected_groups(batch: ImportBatch, keys: list[GroupKey]) -> list[Any]:
     """Return the review groups of ``keys`` that are still unclaimed, in key order."""
-    wanted = set(keys)
+    requested = set(keys)
     by_key = {
-        group.key: group for group in review_groups(batch=batch) if group.key in wanted
+        group.key: group
+        for group in review_groups(batch=batch)
+        if group.key in requested
     }
     return [by_key[key] for key in keys if key in by_key]
 
@@ -331,9 +333,9 @@ def group_targets_load(choices: dict[str, Any]) -> dict[GroupKey, GroupTarget] |
     stored = stored_group_targets(choices)
     if not stored:
         return None
-    wanted = {item["external_result"] for item in stored.values()} - {None}
-    existing = ExternalResult.objects.in_bulk(wanted)
-    if len(existing) != len(wanted):
+    requested = {item["external_result"] for item in stored.values()} - {None}
+    existing = ExternalResult.objects.in_bulk(requested)
+    if len(existing) != len(requested):
         return None
     return {
         key: GroupTarget(

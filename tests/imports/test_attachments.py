@@ -240,7 +240,7 @@ def test_process_docx_named_doc_real_type(process_zip: ProcessZip) -> None:
         ("c22-bomb-forged-size.zip", "archive_entry_too_big"),
     ],
 )
-def test_process_refused_archive_refuses_import(
+def test_process_refused_archive_rejects_import(
     process_zip: ProcessZip, archive_name: str, code: str
 ) -> None:
     archive = process_zip(("R101", "R102", "R103"), _case(archive_name))
