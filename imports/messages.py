@@ -292,9 +292,10 @@ WARNING_MESSAGES: dict[str, Promise] = {
     ),
 }
 
-# Why an entry of an attachments ZIP was skipped or rejected, and why a whole
-# ZIP was rejected (the codes starting with "archive_", and "quota_exceeded").
-# A rejected ZIP rejects its import too, so those are file errors as well.
+# Reasons for skipping or rejecting an entry of an attachments ZIP, and for
+# rejecting a whole ZIP (the codes starting with "archive_", and
+# "quota_exceeded"). A rejected ZIP rejects its import too, so those are file
+# errors as well.
 ATTACHMENT_MESSAGES: dict[str, Promise] = {
     "folder": _("“%(name)s” is a folder; its files are read by their own names."),
     "system_file": _(

@@ -6,7 +6,7 @@ and then writes into it. A consumer that lists the folder in between moves
 the still empty file away, fails to decode it, and the task is lost. This
 channel writes the message under a name consumers ignore and renames it into
 place once complete. A rename within one folder is atomic on POSIX, so a
-consumer sees either no file or the whole message.
+consumer finds either no file or the whole message.
 """
 
 import os

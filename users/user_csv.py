@@ -25,7 +25,7 @@ IMPORT_ID = "importid"
 STANDARD_COLUMNS = (USERNAME, NAME, EMAIL, IMPORT_ID)
 FREE_FIELD_PREFIX = "custom_"
 
-# FreeField.name holds at most 100 characters, the prefix included.
+# FreeField.name stores at most 100 characters, the prefix included.
 FREE_FIELD_NAME = re.compile(r"custom_[a-z0-9_]{1,93}")
 
 _BLANKS = "\ufeff\u00a0 \t\r\n"

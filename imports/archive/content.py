@@ -72,7 +72,7 @@ class ContentCheck:
 
 def content_check(file: BinaryIO, *, path: str, extension: str) -> ContentCheck:
     """
-    Verify that a stored copy of an entry holds a document of an allowed type.
+    Verify that a stored copy of an entry contains a document of an allowed type.
 
     ``file`` is the seekable copy and ``path`` its location on disk, which
     libmagic reads. Raises ``InputRejected`` with ``type_not_allowed`` for an

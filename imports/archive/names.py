@@ -13,9 +13,9 @@ them within one archive:
    names are almost never valid UTF-8 by accident.
 4. Otherwise the bytes are in a DOS code page. Windows' "compressed folder"
    writes the OEM code page of the machine, so cp437 (US), cp850 (Western
-   Europe), cp852 (Central Europe) and cp866 (Cyrillic) are tried, and the
+   Europe), cp852 (Central Europe) and cp866 (Cyrillic) are tried. The
    candidate with the fewest implausible characters (box drawing, symbols,
-   letters of a second script) wins, cp437 on a tie.
+   letters of a second script) wins, and cp437 wins a tie.
 
 The result is normalised to NFC, because macOS writes decomposed (NFD) names.
 """

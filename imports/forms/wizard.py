@@ -89,7 +89,7 @@ def results_file_check(
     Check a results file's extension and size, raising ``ValidationError``.
 
     ``error_messages`` supplies the ``extension`` and ``too_large`` texts, so
-    each form can say what the user should do in its own situation.
+    each form can tell the user what to do in its own situation.
     """
     name = upload.name or ""
     if not name.lower().endswith(ALLOWED_EXTENSIONS):
@@ -391,7 +391,7 @@ class MappingForm(forms.Form):
                 },
             )
         # The title is required unless a fixed title is typed, so its select
-        # is not marked optional, and its help says what to do instead.
+        # is not marked optional, and its help text explains the alternative.
         title_select = mapped_fields[column_field_name(standard.TITLE)]
         title_select.hide_optional = True  # type: ignore[attr-defined]
         title_select.help_text = _("Or type a fixed title below.")

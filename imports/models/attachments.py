@@ -12,8 +12,8 @@ class AttachmentArchive(TimeStampedModel):
     """
     The attachments ZIP of one import, and the job that reads it.
 
-    ``state`` is where the job is; the failure code and parameters say why
-    the archive was refused as a whole. Outcomes of single entries are
+    ``state`` is where the job is. The failure code and parameters record why
+    the archive was rejected as a whole. Outcomes of single entries are
     ``ArchiveEntryOutcome`` rows.
     """
 

@@ -78,7 +78,7 @@ def attachment_archive_create(
     Store an uploaded ZIP for ``batch``, to be read after the rows are staged.
 
     ``data`` is copied through the default storage in chunks, so the web
-    process never holds the archive in memory. Raises ``InputRejected``
+    process never keeps the archive in memory. Raises ``InputRejected``
     (``archive_too_large``) for a file over ``IMPORT_MAX_ZIP_BYTES``.
     """
     size = data.size or 0
@@ -171,7 +171,7 @@ def attachment_archive_process(
             # A storage File delegates to its underlying binary file.
             run.execute(cast(BinaryIO, upload))
     except InputRejected as error:
-        logger.info("ZIP %s refused: %s %s", archive.pk, error.code, error.params)
+        logger.info("ZIP %s rejected: %s %s", archive.pk, error.code, error.params)
         return _archive_reject(archive, run, code=error.code, params=error.params)
     except FileNotFoundError:
         logger.warning("ZIP %s is missing from storage", archive.pk)
@@ -436,7 +436,7 @@ def _quota_check(entries: list[PlannedEntry]) -> None:
 
 def attachment_uploads_clean_up(*, now: datetime.datetime | None = None) -> int:
     """
-    Delete uploads nobody needs any more and return how many were deleted.
+    Delete uploads that are no longer needed and return how many were deleted.
 
     1. Files under ``MEDIA_ROOT/wizard`` (the import wizard's file storage)
        older than ``WIZARD_UPLOAD_MAX_AGE_HOURS``: left by abandoned wizards,

@@ -356,8 +356,8 @@ class ImportWizardView(SessionWizardView):
 
         An unbound form shows the file read with its own column names. A
         posted form, valid or not, shows the rows read with the columns it
-        chose; ``MappingForm.clean`` leaves those in ``cleaned_data`` even
-        when a field has an error.
+        chose. That works because ``MappingForm.clean`` leaves those columns
+        in ``cleaned_data`` even when a field has an error.
         """
         cleaned = getattr(form, "cleaned_data", None) if form.is_bound else None
         if not cleaned or "column_map" not in cleaned:

@@ -29,7 +29,7 @@ class AttachmentBlob(TimeStampedModel):
     One stored file, shared by every attachment with the same content.
 
     A blob lives as long as a staged or result attachment refers to it. The
-    foreign keys to it protect it, and pruning deletes blobs nobody uses.
+    foreign keys to it protect it, and pruning deletes blobs without references.
     """
 
     sha256 = models.CharField(_("SHA-256"), max_length=64)
