@@ -116,26 +116,33 @@ def _chunk_write(activation: Activation, groups: dict[int, ActivationGroup]) -> 
 
 
 def _activation_finish(activation: Activation) -> None:
-    finished = Activation.objects.filter(pk=activation.pk, state=State.RUNNING).update(
-        state=State.FINISHED, finished_at=timezone.now(), updated_at=timezone.now()
-    )
-    activation.refresh_from_db()
-    if not finished:
-        # Another run of the same activation finished it first and sent the
-        # notification, or the activation was cancelled meanwhile.
-        logger.info(
-            "Activation %s is %s; not marking it finished",
-            activation.pk,
-            activation.state,
+    # The state and the notification commit together, so whoever sees the
+    # activation finished also finds its message.
+    with transaction.atomic():
+        finished = Activation.objects.filter(
+            pk=activation.pk, state=State.RUNNING
+        ).update(
+            state=State.FINISHED, finished_at=timezone.now(), updated_at=timezone.now()
         )
-        return
+        activation.refresh_from_db()
+        if not finished:
+            # Another run of the same activation finished it first and sent
+            # the notification, or the activation was cancelled meanwhile.
+            logger.info(
+                "Activation %s is %s; not marking it finished",
+                activation.pk,
+                activation.state,
+            )
+            return
 
-    notification_create(
-        recipient=activation.created_by,
-        code="activation_finished",
-        params=activation_notification_params(activation, done=activation.done_rows),
-        link=activation_link(activation),
-    )
+        notification_create(
+            recipient=activation.created_by,
+            code="activation_finished",
+            params=activation_notification_params(
+                activation, done=activation.done_rows
+            ),
+            link=activation_link(activation),
+        )
     logger.info(
         "Finished activation %s: %s of %s rows written",
         activation.pk,
@@ -156,26 +163,27 @@ def _activation_fail(activation: Activation, error: Exception) -> None:
         "error": type(error).__name__,
         "detail": str(error)[:FAILURE_DETAIL_MAX_LENGTH],
     }
-    failed = Activation.objects.filter(
-        pk=activation.pk, state__in=[State.QUEUED, State.RUNNING]
-    ).update(
-        state=State.FAILED,
-        finished_at=timezone.now(),
-        failure_code="unexpected_error",
-        failure_params=reason,
-        updated_at=timezone.now(),
-    )
-    activation.refresh_from_db()
-    if not failed:
-        return
-    notification_create(
-        recipient=activation.created_by,
-        code="activation_failed",
-        params=activation_notification_params(
-            activation, done=activation.done_rows, **reason
-        ),
-        link=activation_link(activation),
-    )
+    with transaction.atomic():
+        failed = Activation.objects.filter(
+            pk=activation.pk, state__in=[State.QUEUED, State.RUNNING]
+        ).update(
+            state=State.FAILED,
+            finished_at=timezone.now(),
+            failure_code="unexpected_error",
+            failure_params=reason,
+            updated_at=timezone.now(),
+        )
+        activation.refresh_from_db()
+        if not failed:
+            return
+        notification_create(
+            recipient=activation.created_by,
+            code="activation_failed",
+            params=activation_notification_params(
+                activation, done=activation.done_rows, **reason
+            ),
+            link=activation_link(activation),
+        )
 
 
 def activation_run(*, activation_id: int) -> Activation:
